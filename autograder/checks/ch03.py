@@ -1,0 +1,3 @@
+"""Checks of chapter 03 (to be written)."""
+
+CHECKS = []

@@ -1,0 +1,3 @@
+"""Checks of chapter 04 (to be written)."""
+
+CHECKS = []

@@ -1,0 +1,3 @@
+"""Checks of chapter 05 (to be written)."""
+
+CHECKS = []

@@ -1,0 +1,3 @@
+"""Checks of chapter 07 (to be written)."""
+
+CHECKS = []

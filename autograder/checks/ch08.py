@@ -1,0 +1,3 @@
+"""Checks of chapter 08 (to be written)."""
+
+CHECKS = []

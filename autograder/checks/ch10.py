@@ -1,0 +1,3 @@
+"""Checks of chapter 10 (to be written)."""
+
+CHECKS = []

@@ -1,0 +1,86 @@
+"""Run a check inside a notebook (the student's kernel): what the exercise notebooks' test cells call.
+
+    from autograder.notebook import run_check
+    run_check("ch05_lstm_step_forward", globals())               # visible cases
+    run_check("ch05_lstm_step_forward", globals(), hidden=True)  # hidden cases (in the hidden-test fence)
+
+The same :class:`~autograder.spec.Check` definitions run in the course's grader, out of the student's
+process; here they run in-process so that a student sees progress while working. Numpy warnings raised
+by the student's code are silenced, so a correct answer that overflows in ``exp`` never writes to stderr
+(nbgrader scores a test cell 0 when anything reaches stderr).
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib
+import os
+import warnings
+from typing import Mapping
+
+import numpy as np
+
+from .checks import get_check
+from .compare import compare, to_plain
+from .spec import PUBLIC_SEED, Check, case_rng
+
+__all__ = ["run_check", "DEFAULT_SECRET"]
+
+DEFAULT_SECRET = "rnnbook-course"  # overridden by AUTOGRADER_SECRET in the instructor's environment
+
+
+def _namespace(check: Check, namespace: Mapping) -> dict:
+    missing = [f for f in check.functions if f not in namespace]
+    if missing:
+        raise NameError(f"{check.id}: define {', '.join(missing)} (run the cell with your solution first)")
+    return {f: namespace[f] for f in check.functions}
+
+
+def reference_namespace(check: Check) -> dict:
+    """The reference implementation's namespace for ``check`` (only ever built in a trusted process)."""
+    mod = importlib.import_module(check.reference)
+    return {f: getattr(mod, f) for f in check.functions}
+
+
+def _quiet_run(check: Check, ns: Mapping, inputs: tuple):
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        return check.run(ns, copy.deepcopy(inputs))
+
+
+def run_check(check_id: str, namespace: Mapping, *, hidden: bool = False, verbose: bool = True) -> float:
+    """Run a check's visible (or hidden) cases against the reference; raise AssertionError on a failure.
+
+    Returns the points earned. Prints one line per case.
+    """
+    check = get_check(check_id)
+    ns = _namespace(check, namespace)
+    ref = reference_namespace(check)
+    secret = os.environ.get("AUTOGRADER_SECRET", DEFAULT_SECRET)
+    failures, earned = [], 0.0
+    for case in check.cases:
+        if case.visible == hidden:
+            continue
+        inputs = case.inputs(case_rng(PUBLIC_SEED if case.visible else secret, check.id, case.name))
+        try:
+            got = to_plain(_quiet_run(check, ns, inputs))
+        except NotImplementedError:
+            raise
+        except Exception as exc:  # the student's code raised: report it as this case's failure
+            verdict_ok, msg = False, f"raised {type(exc).__name__}: {exc}"
+        else:
+            expected = to_plain(_quiet_run(check, ref, inputs))
+            v = compare(expected, got, rtol=check.rtol, atol=check.atol, reveal=case.visible)
+            verdict_ok, msg = v.passed, v.message
+            if verdict_ok and case.expected is not None:
+                v = compare(to_plain(case.expected), got, rtol=1e-6, atol=1e-8, reveal=True)
+                verdict_ok, msg = v.passed, ("ok" if v.passed else "against the numbers in the notebook: " + v.message)
+        if verdict_ok:
+            earned += case.points
+        else:
+            failures.append(f"{case.name}: {msg}")
+        if verbose:
+            print(f"{'✓' if verdict_ok else '✗'} {check.id} [{case.name}] {msg}")
+    if failures:
+        raise AssertionError(f"{check.id}: {len(failures)} case(s) failed:\n  " + "\n  ".join(failures))
+    return earned

@@ -37,3 +37,11 @@ def test_twin_catches_wrong_output(rng):
     x = rng.standard_normal((3, 4))
     with pytest.raises(AssertionError, match="disagreement"):
         assert_twins(numpy_pair(_square_forward, _square_backward), torch_autograd(lambda t: t * t + 1e-6), [x])
+
+
+def test_atol_rule_accepts_float32_noise_but_catches_real_errors(rng):
+    x = rng.standard_normal((3, 4))
+    noisy = torch_autograd(lambda t: t * t + 1e-7)  # absolute noise far above rel_error's 1e-8 floor near zero
+    assert_twins(numpy_pair(_square_forward, _square_backward), noisy, [x], tol=1e-5, atol=1e-5)
+    with pytest.raises(AssertionError, match="disagreement"):
+        assert_twins(numpy_pair(_square_forward, _wrong_backward), noisy, [x], tol=1e-5, atol=1e-5)

@@ -11,7 +11,9 @@ Adapters turn the three kinds of code in this project into implementations:
 
 - :func:`numpy_pair` for CS231n-style ``forward(...) -> (*outs, cache)`` / ``backward(*douts, cache)``;
 - :func:`torch_autograd` for anything written with torch operations (including ``torch.nn`` modules);
-- :func:`finite_differences` for a forward alone, by centred differences.
+- :func:`finite_differences` for a forward alone, by centred differences;
+- :func:`module_call` turns a ``torch.nn.Module`` call into a function of (inputs…, parameters…), so that
+  :func:`torch_autograd` compares the weight gradients too.
 
 :func:`assert_twins` runs the same inputs through two implementations and asserts that every output
 and every gradient agree (CS231n's ``rel_error``) within a bound.
@@ -75,6 +77,19 @@ def torch_autograd(fn: Callable, wrt: Sequence[int] | None = None, dtype=torch.f
     return impl
 
 
+def module_call(module: torch.nn.Module, names: Sequence[str], call: Callable) -> Callable:
+    """``fn(*inputs, *params)`` runs ``call(run, *inputs)``, where ``run(*args, **kwargs)`` is ``module(...)`` with the
+    parameters named ``names`` replaced by the trailing tensors (``torch.func.functional_call``, strict), so that
+    autograd also gives the gradient of every parameter. Wrap it in :func:`torch_autograd`."""
+
+    def fn(*ts):
+        k = len(ts) - len(names)
+        params = dict(zip(names, ts[k:]))
+        return call(lambda *a, **kw: torch.func.functional_call(module, params, a, kw, strict=True), *ts[:k])
+
+    return fn
+
+
 def finite_differences(forward: Callable, n_out: int = 1, wrt: Sequence[int] | None = None, h: float = 1e-6,
                        **kwargs) -> Impl:
     """Centred differences of ``sum_k sum(outs[k] * douts[k])``, with ``forward`` as in :func:`numpy_pair`."""
@@ -109,8 +124,13 @@ def random_douts(outs: list, seed: int = 1234) -> list:
 
 
 def assert_twins(a: Impl, b: Impl, inputs: Sequence, *, tol: float = 1e-10, grad_tol: float | None = None,
-                 grads: bool = True, douts: list | None = None, names: Sequence[str] | None = None) -> dict:
+                 grads: bool = True, douts: list | None = None, names: Sequence[str] | None = None,
+                 atol: float | None = None) -> dict:
     """Run ``inputs`` through ``a`` and ``b``; assert every output and gradient agree within ``tol``.
+
+    By default the measure is CS231n's ``rel_error`` (floor 1e-8), right for float64. With ``atol`` the rule is
+    torch.testing's instead, elementwise ``|a - b| <= atol + tol·|b|``: right for float32, where values near zero
+    carry rounding noise far above that floor.
 
     Returns ``{"out0": err, ..., "grad0": err, ...}`` so that a test may also assert on the errors.
     """
@@ -132,6 +152,12 @@ def assert_twins(a: Impl, b: Impl, inputs: Sequence, *, tol: float = 1e-10, grad
             assert np.shape(x) == np.shape(y), f"{label}: shape {np.shape(x)} against {np.shape(y)}"
             errors[label] = rel_error(x, y)
     gtol = tol if grad_tol is None else grad_tol
-    bad = {k: e for k, e in errors.items() if e > (tol if k.startswith("out") else gtol)}
+    if atol is None:
+        bad = {k: e for k, e in errors.items() if e > (tol if k.startswith("out") else gtol)}
+    else:
+        pairs = dict(zip(errors, list(zip(outs_a, outs_b)) + (list(zip(grads_a, grads_b)) if grads else [])))
+        bad = {k: errors[k] for k, (x, y) in pairs.items()
+               if np.any(np.abs(np.asarray(x) - np.asarray(y))
+                         > atol + (tol if k.startswith("out") else gtol) * np.abs(np.asarray(y)))}
     assert not bad, f"disagreement beyond tol={tol}, grad_tol={gtol}: {bad}"
     return errors

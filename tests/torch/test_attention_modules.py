@@ -72,7 +72,7 @@ def test_sdpa_bad_input():
 
 # ------------------------------------------------------------------------------------------------- MHA
 def mha_fn(module, names, call, split_bias):
-    """Like module_fn for ``call(run, q, k, v)``; with ``split_bias`` the parameter in_proj_bias arrives as three
+    """Like twin.module_call for ``call(run, q, k, v)``; with ``split_bias`` the parameter in_proj_bias arrives as three
     inputs b_q, b_k, b_v (joined here), so that their gradients can be told apart."""
 
     def fn(q, k, v, *ps):

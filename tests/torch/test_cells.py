@@ -5,10 +5,9 @@ import numpy as np
 import pytest
 import torch
 from torch import nn
-from torch.func import functional_call
 
 import rnnbook.torch as R
-from twin import assert_twins, random_douts, torch_autograd
+from twin import assert_twins, module_call, random_douts, torch_autograd
 
 KINDS = {
     "rnn_tanh": (R.RNNCell, nn.RNNCell, {}),
@@ -17,17 +16,6 @@ KINDS = {
     "gru": (R.GRUCell, nn.GRUCell, {}),
 }
 
-
-def module_fn(module, names, call):
-    """Adapter for twin.torch_autograd: ``fn(*inputs, *params)`` runs ``call(run, *inputs)`` with the module's
-    parameters replaced by the trailing tensors, so weight gradients are compared too. (Candidate for twin.py.)"""
-
-    def fn(*ts):
-        k = len(ts) - len(names)
-        params = dict(zip(names, ts[k:]))
-        return call(lambda *a: functional_call(module, params, a, strict=True), *ts[:k])
-
-    return fn
 
 
 def make_pair(kind, direction, dtype=torch.float64, **kw):
@@ -66,7 +54,7 @@ def test_twin_float64(kind, direction, bias, given_state, N, D, H):
         return as_tuple(run(x, s[0] if n_states == 1 else tuple(s)))
 
     inputs = [rng.standard_normal((N, D)), *states, *params]
-    errs = assert_twins(torch_autograd(module_fn(theirs, names, call)), torch_autograd(module_fn(ours, names, call)),
+    errs = assert_twins(torch_autograd(module_call(theirs, names, call)), torch_autograd(module_call(ours, names, call)),
                         inputs, tol=1e-10)
     assert len(errs) == n_states + len(inputs)
     x = torch.tensor(inputs[0])
@@ -81,8 +69,8 @@ def test_twin_float32(kind):
     params = [p.detach().double().numpy() for p in theirs.state_dict().values()]
     rng = np.random.default_rng(2)
     inputs = [rng.standard_normal((3, 5)), *params]
-    a = torch_autograd(module_fn(theirs, names, lambda run, x: as_tuple(run(x))), dtype=torch.float32)
-    b = torch_autograd(module_fn(ours, names, lambda run, x: as_tuple(run(x))), dtype=torch.float32)
+    a = torch_autograd(module_call(theirs, names, lambda run, x: as_tuple(run(x))), dtype=torch.float32)
+    b = torch_autograd(module_call(ours, names, lambda run, x: as_tuple(run(x))), dtype=torch.float32)
     douts = random_douts(a(inputs, None)[0])
     (oa, ga), (ob, gb) = a(inputs, douts), b(inputs, douts)
     for u, v in zip(oa + ga, ob + gb):  # |a - b| <= 1e-5 + 1e-5 |a| (elementwise rel_error is too strict at 0)

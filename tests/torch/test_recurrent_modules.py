@@ -9,11 +9,10 @@ import numpy as np
 import pytest
 import torch
 from torch import nn
-from torch.func import functional_call
 
 import rnnbook.torch as R
 from rnnbook.torch import _recurrent, cells, gru, lstm, rnn
-from twin import assert_twins, random_douts, torch_autograd
+from twin import assert_twins, module_call, random_douts, torch_autograd
 
 KINDS = {
     "rnn_tanh": (R.RNN, nn.RNN, {}),
@@ -22,18 +21,6 @@ KINDS = {
     "gru": (R.GRU, nn.GRU, {}),
 }
 
-
-def module_fn(module, names, call):
-    """Adapter for twin.torch_autograd: ``fn(*inputs, *params)`` runs ``call(run, *inputs)``, where
-    ``run(*args)`` is ``module(*args)`` with its parameters replaced by the trailing tensors (named ``names``),
-    so that autograd also gives the weight gradients. (Candidate for tests/twin.py.)"""
-
-    def fn(*ts):
-        k = len(ts) - len(names)
-        params = dict(zip(names, ts[k:]))
-        return call(lambda *a: functional_call(module, params, a, strict=True), *ts[:k])
-
-    return fn
 
 
 def assert_close_twins(a, b, inputs, *, tol, names):
@@ -87,13 +74,13 @@ def check_pair(kind, direction, *, dtype, tol, T, N, D, H, num_layers, bidirecti
 
     inputs = [x, *states, *params]
     labels = ["dx"] + [f"d{n}0" for n in "hc"[: len(states)]] + [f"d{n}" for n in names]
-    twins = (torch_autograd(module_fn(theirs, names, call), dtype=dtype),
-             torch_autograd(module_fn(ours, names, call), dtype=dtype))
+    twins = (torch_autograd(module_call(theirs, names, call), dtype=dtype),
+             torch_autograd(module_call(ours, names, call), dtype=dtype))
     if dtype == torch.float64:
         errs = assert_twins(*twins, inputs, tol=tol, names=labels)
         assert len(errs) == 1 + n_states + len(inputs)  # every output and every gradient was compared
     else:
-        assert_close_twins(*twins, inputs, tol=tol, names=labels)
+        assert_twins(*twins, inputs, tol=tol, atol=tol, names=labels)
     # the loaded module itself (its own parameters, no substitution) gives the same outputs
     xt = torch.tensor(x, dtype=dtype)
     st = [torch.tensor(s, dtype=dtype) for s in states]

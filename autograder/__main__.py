@@ -1,0 +1,12 @@
+"""``python -m autograder``: the grader's command line (see :mod:`autograder.cli`)."""
+
+from __future__ import annotations
+
+import sys
+
+from .cli import main
+
+__all__ = ["main"]
+
+if __name__ == "__main__":
+    sys.exit(main())

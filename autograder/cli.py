@@ -1,0 +1,191 @@
+"""The ``autograder`` command: ``grade``, ``check`` and ``export`` (see ``autograder --help``)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+__all__ = ["main", "default_db_url"]
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def default_db_url() -> str:
+    """nbgrader's gradebook of the course (as in ``nbgrader_config.py``)."""
+    return "sqlite:///" + os.path.join(ROOT, "build", "nbgrader", "gradebook.db")
+
+
+def _limits(a):
+    from .sandbox import Limits
+    return Limits(wall_s=a.timeout, cpu_s=max(1, int(a.timeout)), memory_mb=a.memory)
+
+
+def _grade(a) -> int:
+    from . import engine
+    from .report import Progress, table, write_gradescope
+
+    hide = [os.path.abspath(p) for p in a.submissions] + [os.path.dirname(os.path.abspath(p)) for p in a.submissions]
+    if a.db.startswith("sqlite:///"):
+        hide.append(os.path.dirname(os.path.abspath(a.db[len("sqlite:///"):])))
+    if a.results:
+        hide.append(os.path.abspath(a.results))
+    plan = engine.Plan.build(a.assignment, source_dir=a.source, limits=_limits(a), hide=hide)
+    subs = engine.find_submissions(a.submissions, plan.assignment)
+    writer = None
+    skipped = []
+    if not a.no_gradebook:
+        from .gradebook import GradebookWriter
+        if a.db.startswith("sqlite:///"):
+            os.makedirs(os.path.dirname(a.db[len("sqlite:///"):]) or ".", exist_ok=True)
+        writer = GradebookWriter(a.db, plan.template, plan.assignment)
+        if not a.force:
+            from .template import SubmissionError, extract
+            keep = []
+            for s in subs:
+                try:
+                    sha = extract(plan.template, s.path).sha256
+                except SubmissionError:
+                    sha = None
+                (skipped if sha and writer.already_graded(s.student, sha) else keep).append(s)
+            subs = keep
+    progress = Progress(len(subs), force=a.progress)
+
+    def done(res):
+        if writer is not None:
+            writer.write(res)
+        progress(res)
+
+    try:
+        results = engine.grade(plan, subs, workers=a.workers, scheduler=a.scheduler, on_result=done)
+    finally:
+        engine.close_servers()
+        if writer is not None:
+            writer.close()
+    print(table(results))
+    if skipped:
+        print(f"{len(skipped)} unchanged submission(s) already in the gradebook, not re-graded "
+              f"(--force to re-grade): {', '.join(s.student for s in skipped)}")
+    for r in results:
+        if r.flags and any("near copy" in f for f in r.flags):
+            print(f"flagged for the instructor: {r.student}: " + "; ".join(f for f in r.flags if "near copy" in f))
+    if a.results:
+        write_gradescope(results, a.results)
+    if a.verbose:
+        for r in results:
+            print(f"\n== {r.student}")
+            for c in r.checks:
+                print("\n".join(c.lines))
+    return 0
+
+
+def _assignment_of(path: str) -> str:
+    from .checks import ASSIGNMENTS
+    with open(path, "rb") as f:
+        text = f.read(64 << 20).decode("utf-8", "replace")
+    for ch, name in ASSIGNMENTS.items():
+        if f'"grade_id": "{ch}_' in text or f"/{name}/" in os.path.abspath(path):
+            return name
+    raise ValueError(f"{path}: cannot tell its assignment; pass --assignment (one of {sorted(ASSIGNMENTS.values())})")
+
+
+def _check(a) -> int:
+    from . import engine
+    from .template import SubmissionError
+
+    assignment = a.assignment or _assignment_of(a.notebook)
+    plan = engine.Plan.build(assignment, source_dir=a.source, visible_only=True, limits=_limits(a))
+    try:
+        (res,) = engine.grade(plan, [engine.Submission("you", a.notebook)], workers=1)
+    finally:
+        engine.close_servers()
+    if res.error:
+        print(f"error: {res.error}")
+        return 1
+    for f in res.flags:
+        print(f"note: {f}")
+    ok = True
+    for c in res.checks:
+        print("\n".join(c.lines))
+        ok &= c.score >= c.max_score - 1e-9
+    return 0 if ok else 1
+
+
+def _export(a) -> int:
+    from nbgrader.api import Gradebook
+
+    from .report import write_csv
+    from .gradebook import normalise_url
+    gb = Gradebook(normalise_url(a.db), course_id="rnnbook")
+    rows = []
+    try:
+        for asg in gb.assignments:
+            if a.assignment and asg.name != a.assignment:
+                continue
+            for sub in gb.assignment_submissions(asg.name):
+                grades = {g.name: g.score for nb in sub.notebooks for g in nb.grades}
+                rows.append({"student": sub.student.id, "assignment": asg.name, "score": sub.score,
+                             "max_score": sub.max_score, "grades": grades})
+    finally:
+        gb.close()
+    if a.format == "csv":
+        flat = [{"student": r["student"], "assignment": r["assignment"], "score": r["score"],
+                 "max_score": r["max_score"]} for r in rows]
+        if a.output:
+            with open(a.output, "w", newline="") as f:
+                write_csv(flat, f)
+        else:
+            write_csv(flat, sys.stdout)
+    else:
+        out = a.output or "gradescope"
+        os.makedirs(out, exist_ok=True)
+        for r in rows:
+            doc = {"score": r["score"], "tests": [{"name": k, "score": v, "max_score": None, "output": "",
+                                                   "visibility": "visible"} for k, v in r["grades"].items()]}
+            with open(os.path.join(out, f"{r['student']}_{r['assignment']}.json"), "w") as f:
+                json.dump(doc, f, indent=1)
+        print(f"wrote {len(rows)} results.json file(s) to {out}")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="autograder", description=__doc__)
+    sub = p.add_subparsers(dest="cmd", required=True)
+
+    def common(q):
+        q.add_argument("--source", help="folder of the instructor's notebooks (default: solutions/)")
+        q.add_argument("--timeout", type=float, default=60.0, help="wall-clock seconds per submission (default 60)")
+        q.add_argument("--memory", type=int, default=1024, help="MiB of memory per submission (default 1024)")
+
+    g = sub.add_parser("grade", help="grade submissions into the gradebook")
+    g.add_argument("assignment", help="e.g. 02_rnn or ch02")
+    g.add_argument("submissions", nargs="+", help="notebook files, or nbgrader's submitted/ folder")
+    g.add_argument("--db", default=default_db_url(), help="gradebook SQLAlchemy URL (default: the course's SQLite)")
+    g.add_argument("--no-gradebook", action="store_true", help="do not write the gradebook")
+    g.add_argument("--results", help="write DIR/<student>.json in Gradescope's format")
+    g.add_argument("--workers", type=int, default=None, help="parallel sandboxes (default: one per core)")
+    g.add_argument("--scheduler", help="a Dask scheduler address, e.g. tcp://127.0.0.1:8786")
+    g.add_argument("--force", action="store_true", help="re-grade submissions already graded unchanged")
+    g.add_argument("--progress", action="store_true", help="show the progress bar even when not on a terminal")
+    g.add_argument("-v", "--verbose", action="store_true", help="print every check's feedback")
+    common(g)
+    c = sub.add_parser("check", help="run a notebook's visible checks, sandboxed")
+    c.add_argument("notebook")
+    c.add_argument("--assignment")
+    common(c)
+    e = sub.add_parser("export", help="export the gradebook")
+    e.add_argument("--format", choices=("csv", "gradescope"), required=True)
+    e.add_argument("--db", default=default_db_url())
+    e.add_argument("--assignment")
+    e.add_argument("--output", help="CSV file (default stdout) or folder for gradescope")
+    return p
+
+
+def main(argv=None) -> int:
+    a = parser().parse_args(argv)
+    try:
+        return {"grade": _grade, "check": _check, "export": _export}[a.cmd](a)
+    except (ValueError, FileNotFoundError) as exc:
+        print(f"autograder: error: {exc}", file=sys.stderr)
+        return 2

@@ -1,0 +1,72 @@
+"""What a grading run writes for people: the per-student table, Gradescope's results.json, the CSV.
+
+Gradescope's format: ``{"score", "tests": [{"name", "score", "max_score", "output", "visibility"}]}``;
+feedback lines never contain a hidden case's expected values (see :func:`autograder.compare.compare`).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sys
+
+from .engine import Result
+
+__all__ = ["table", "gradescope", "write_gradescope", "write_csv", "Progress"]
+
+
+def table(results: list[Result]) -> str:
+    """A fixed-width table: student, score, max, time, problems."""
+    rows = [("student", "score", "max", "seconds", "notes")]
+    for r in results:
+        notes = r.error or "; ".join(r.flags)
+        rows.append((r.student, f"{r.score:g}", f"{r.max_score:g}", f"{r.seconds:.2f}", notes[:100]))
+    w = [max(len(row[k]) for row in rows) for k in range(4)]
+    return "\n".join("  ".join(row[k].ljust(w[k]) for k in range(4)) + "  " + row[4] for row in rows)
+
+
+def gradescope(r: Result) -> dict:
+    tests = [{"name": c.id, "score": c.score, "max_score": c.max_score, "output": "\n".join(c.lines),
+              "visibility": "visible"} for c in r.checks]
+    out = {"score": r.score, "tests": tests,
+           "extra_data": {"isolation": r.isolation, "seconds": round(r.seconds, 3), "sha256": r.sha256}}
+    notes = ([f"error: {r.error}"] if r.error else []) + r.flags
+    if notes:
+        out["output"] = "\n".join(notes)
+    return out
+
+
+def write_gradescope(results: list[Result], directory: str) -> None:
+    os.makedirs(directory, exist_ok=True)
+    for r in results:
+        with open(os.path.join(directory, f"{r.student}.json"), "w") as f:
+            json.dump(gradescope(r), f, indent=1)
+
+
+def write_csv(rows: list[dict], out) -> None:
+    """rows: dicts with student, assignment, per-check scores, score, max_score (the first row's keys)."""
+    if not rows:
+        return
+    keys = list(rows[0])
+    w = csv.DictWriter(out, fieldnames=keys)
+    w.writeheader()
+    w.writerows(rows)
+
+
+class Progress:
+    """A one-line progress bar on stderr (only when it is a terminal, or when forced)."""
+
+    def __init__(self, total: int, stream=None, force: bool = False):
+        self.total, self.done = total, 0
+        self.stream = stream or sys.stderr
+        self.on = force or self.stream.isatty()
+
+    def __call__(self, _result=None):
+        self.done += 1
+        if self.on and self.total:
+            n = int(30 * self.done / self.total)
+            self.stream.write(f"\r[{'#' * n}{'.' * (30 - n)}] {self.done}/{self.total}")
+            if self.done == self.total:
+                self.stream.write("\n")
+            self.stream.flush()

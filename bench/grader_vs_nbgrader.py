@@ -1,0 +1,92 @@
+"""The same submissions of chapter 02 graded by ``nbgrader autograde`` and by ``autograder grade``, side by side.
+
+A temporary course folder gets the instructor's notebook as nbgrader source, ``nbgrader generate_assignment``
+makes the release, and ``--n`` submissions (default 50) are made from it: correct ones, partly correct ones
+(an unstable softmax), untouched stubs, and broken ones (a syntax error, a solution that raises). Both graders
+run as the instructor would run them (a fresh process each, writing their own SQLite gradebook), timed wall
+clock from start to exit. Prints seconds per submission for each and the ratio; target ≥ 5× on 2 cores.
+
+Usage: ``python bench/grader_vs_nbgrader.py [--n 50] [--workers K] [--quick]``. Exits 0 whatever the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+import nbformat
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+SOLUTION = ROOT / "solutions" / "02_rnn" / "exercises.ipynb"
+PARTIAL = ("import numpy as np\ndef softmax_temperature(scores, temperature):\n"
+           "    e = np.exp(scores / temperature)\n    return e / e.sum(axis=1, keepdims=True)\n")
+KINDS = [("correct", {}), ("partial", {"ch02-ex3-solution": PARTIAL}), ("stub", None),
+         ("syntax", {"ch02-ex1-solution": "def rnn_step_forward(x,:\n    pass\n"}),
+         ("raises", {"ch02-ex2-solution": "def rnn_forward(*a):\n    raise RuntimeError('todo')\n"})]
+MIX = [0, 0, 1, 0, 2, 0, 1, 3, 0, 4]  # per 10 submissions: 5 correct, 2 partial, 1 stub, 1 syntax, 1 raises
+
+
+def make_course(d: pathlib.Path, n: int, env: dict) -> None:
+    (d / "source" / "02_rnn").mkdir(parents=True)
+    shutil.copy(SOLUTION, d / "source" / "02_rnn" / "exercises.ipynb")
+    (d / "nbgrader_config.py").write_text(
+        "c = get_config()\nc.CourseDirectory.course_id = 'rnnbook'\n"
+        f"c.CourseDirectory.db_url = 'sqlite:///{d}/nbgrader.db'\n"
+        "c.CourseDirectory.ignore = ['.ipynb_checkpoints', '*.pyc', '__pycache__', '*.py']\n"
+        "c.ExecutePreprocessor.timeout = 120\n")
+    subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", "02_rnn", "--force"], cwd=d, env=env,
+                   check=True, capture_output=True)
+    sol = {c.metadata["nbgrader"]["grade_id"]: c.source for c in nbformat.read(SOLUTION, as_version=4).cells
+           if c.metadata.get("nbgrader", {}).get("solution")}
+    for k in range(n):
+        name, repl = KINDS[MIX[k % len(MIX)]]
+        nb = nbformat.read(d / "release" / "02_rnn" / "exercises.ipynb", as_version=4)
+        for c in nb.cells:
+            m = c.metadata.get("nbgrader", {})
+            if m.get("solution") and repl is not None:
+                c.source = repl.get(m["grade_id"], sol[m["grade_id"]])
+        out = d / "submitted" / f"s{k:03d}_{name}" / "02_rnn"
+        out.mkdir(parents=True)
+        nbformat.write(nb, out / "exercises.ipynb")
+        (out / "timestamp.txt").write_text("2026-11-24 12:00:00.000000 UTC")
+
+
+def timed(cmd, cwd, env) -> tuple[float, int]:
+    t0 = time.perf_counter()
+    rc = subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
+    return time.perf_counter() - t0, rc
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--n", type=int, default=50)
+    p.add_argument("--workers", type=int, default=None, help="the grader's parallel sandboxes (default: cores)")
+    p.add_argument("--quick", action="store_true", help="10 submissions")
+    a, _ = p.parse_known_args(argv)
+    n = 10 if a.quick else a.n
+    env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
+    with tempfile.TemporaryDirectory(prefix="bench-grader-") as tmp:
+        d = pathlib.Path(tmp)
+        make_course(d, n, env)
+        t_nbg, rc1 = timed([sys.executable, "-m", "nbgrader", "autograde", "02_rnn", "--create", "--force"], d, env)
+        cmd = [sys.executable, "-m", "autograder", "grade", "02_rnn", str(d / "submitted"), "--source",
+               str(d / "source"), "--db", f"sqlite:///{d}/autograder.db", "--force"]
+        if a.workers:
+            cmd += ["--workers", str(a.workers)]
+        t_ag, rc2 = timed(cmd, d, env)
+    per_nbg, per_ag = t_nbg / n, t_ag / n
+    print(f"{n} submissions of 02_rnn on {os.cpu_count()} cores")
+    print(f"  nbgrader autograde : {per_nbg:7.3f} s per submission  ({t_nbg:.1f} s in all, exit {rc1})")
+    print(f"  autograder grade   : {per_ag:7.3f} s per submission  ({t_ag:.1f} s in all, exit {rc2})")
+    print(f"  ratio              : {per_nbg / per_ag:7.1f}x faster (target >= 5x on 2 cores)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

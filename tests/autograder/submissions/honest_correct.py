@@ -1,0 +1,2 @@
+# The instructor's solutions, unchanged.
+# expect-full: all

@@ -1,0 +1,99 @@
+"""Unit tests of the grader's parts: the wire format, the forbidden-API scan, copy detection, the template."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import pytest
+
+from autograder import wire
+from autograder.copydetect import find_copies, similarity
+from autograder.engine import find_submissions
+from autograder.forbidden import forbidden_uses
+from autograder.template import SubmissionError, Template, extract
+
+from conftest import SOLUTION, build_notebook
+
+
+def test_wire_round_trip_and_refuses_objects():
+    value = (np.arange(6.0).reshape(2, 3), 3, 0.1, "s", None, (np.array([True, False]), -2.5))
+    back = wire.decode(*wire.encode(value))
+    assert type(back[0]) is np.ndarray and np.array_equal(back[0], value[0])
+    assert back[1:5] == (3, 0.1, "s", None) and back[5][1] == -2.5
+    with pytest.raises(wire.WireError):
+        wire.encode((np.array([object()], dtype=object),))
+    with pytest.raises(wire.WireError):
+        wire.encode((object(),))
+
+
+def test_wire_refuses_pickles():
+    import io
+    buf = io.BytesIO()
+    np.savez(buf, a0=np.array([{"x": 1}], dtype=object), allow_pickle=True)
+    with pytest.raises(ValueError):
+        wire.decode({"t": "arr", "k": "a0"}, buf.getvalue())
+
+
+@pytest.mark.parametrize("src, hit", [
+    ("import torch\ndef f(x):\n    return torch.nn.LSTM(3, 4)\n", "torch.nn.LSTM"),
+    ("from torch import nn as N\ndef f(x):\n    return N.LSTM(3, 4)\n", "torch.nn.LSTM"),
+    ("import torch.nn.functional as F\ndef f(q):\n    return F.scaled_dot_product_attention(q, q, q)\n",
+     "torch.nn.functional.scaled_dot_product_attention"),
+    ("import torch\ndef f(x):\n    return getattr(getattr(torch, 'nn'), 'LSTM')\n", "torch.nn.LSTM"),
+    ("def g():\n    import rnnbook.numpy\ndef f(x):\n    return g()\n", "rnnbook"),
+    ("import importlib\ndef f(x):\n    return importlib.import_module('rnnbook.numpy')\n", "rnnbook"),
+])
+def test_forbidden_scan_finds_uses(src, hit):
+    uses = forbidden_uses([src], ["f"], ["torch.nn.LSTM", "torch.nn.functional.scaled_dot_product_attention"])
+    assert any(hit in u for u in uses), uses
+
+
+def test_forbidden_scan_only_looks_at_what_the_exercise_reaches():
+    src = "import torch\ndef other(x):\n    return torch.nn.LSTM(1, 1)\ndef f(x):\n    return x + 1\n"
+    assert forbidden_uses([src], ["f"], ["torch.nn.LSTM"]) == []
+    assert forbidden_uses([src], ["other"], ["torch.nn.LSTM"]) != []
+
+
+def test_copy_detection_sees_through_renaming_and_comments():
+    import inspect
+
+    import autograder.reference.ch02 as ref
+    src = inspect.getsource(ref.sample_chars)
+    disguised = re.sub(r"\bh\b", "state", re.sub(r"\bc\b", "chars", re.sub(r"\bout\b", "result", src)))
+    disguised = disguised.replace("# one-hot", "# my idea").replace('"""', '"""Mine. ', 1).replace("    ", "  ")
+    assert similarity(src, disguised) > 0.9
+    flagged = find_copies([disguised], {"sample_chars": src})
+    assert flagged and flagged[0][0] == "sample_chars"
+    honest = ("import numpy as np\ndef sample_chars(h0, c0, Wx, Wh, b, Wy, by, temperature, u):\n"
+              "    res = []\n    h = h0\n    c = c0\n    for t in range(u.shape[1]):\n"
+              "        h = np.tanh(np.eye(Wx.shape[0])[c] @ Wx + h @ Wh + b)\n"
+              "        s = (h @ Wy + by) / temperature\n        p = np.exp(s - s.max(1, keepdims=True))\n"
+              "        p /= p.sum(1, keepdims=True)\n"
+              "        c = np.array([min(np.searchsorted(np.cumsum(r), v, side='right'), len(r) - 1)"
+              " for r, v in zip(p, u[:, t])])\n        res.append(c)\n    return np.stack(res, 1)\n")
+    assert find_copies([honest], {"sample_chars": src}) == []
+
+
+def test_template_and_extract(tmp_path):
+    t = Template.load(SOLUTION)
+    assert set(t.test_points) == {"ch02_rnn_step_forward", "ch02_rnn_forward", "ch02_softmax_temperature",
+                                  "ch02_sample_chars"}
+    assert len(t.solution_ids) == 4 and t.setup
+    ex = extract(t, build_notebook({"ch02-ex1-solution": "x = 1\n"}, str(tmp_path / "a.ipynb")))
+    assert ex.sources[0] == "x = 1\n" and not ex.problems and len(ex.sha256) == 64
+    p = tmp_path / "b.ipynb"
+    p.write_text(json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": "nope"}))
+    with pytest.raises(SubmissionError):
+        extract(t, str(p))
+
+
+def test_find_submissions_layouts(tmp_path):
+    for s in ("ann", "ben"):
+        d = tmp_path / "submitted" / s / "02_rnn"
+        d.mkdir(parents=True)
+        (d / "exercises.ipynb").write_text("{}")
+    subs = find_submissions([str(tmp_path / "submitted")], "02_rnn")
+    assert [s.student for s in subs] == ["ann", "ben"]
+    assert [s.student for s in find_submissions([str(tmp_path / "x" / "carl.ipynb")], "02_rnn")] == ["carl"]

@@ -1,0 +1,129 @@
+"""Chapter 08 notebook: additive attention forward and backward; one decoder step with attention."""
+
+from . import Exercise
+
+TITLE = "Chapter 8 exercises: additive attention"
+
+INTRO = r"""
+You will write Bahdanau's additive attention, forward and backward, in NumPy, and one step of a decoder
+that attends over the encoder's states before it updates its own state.
+
+Shapes: N batch, S source length, $H_{dec}$ decoder state size, $H_{enc}$ encoder state size, A attention
+size, E embedding size. With the decoder state $s$ (N, $H_{dec}$) and the encoder states $h_j$ = `keys[:, j]`:
+
+$$e_j = v \cdot \tanh(s W_q + h_j W_k + b), \qquad \alpha = \mathrm{softmax}_j(e), \qquad c = \sum_j \alpha_j h_j.$$
+"""
+
+EXERCISES = [
+    Exercise(
+        check="ch08_additive_attention_forward",
+        text=r"""additive attention, forward
+
+Compute $u_j = \tanh(s W_q + h_j W_k + b)$ (N, S, A) for all $j$ at once (broadcast `query @ Wq` over the S
+axis), the scores $e = u\,v$ (N, S), the weights $\alpha$ (a softmax over S, stable for sharp scores), and
+the context $c$ (N, $H_{enc}$). Return `(context, alpha, cache)` with the cache
+`(query, keys, Wq, Wk, b, v, u, alpha)`.""",
+        code='''def additive_attention_forward(query, keys, Wq, Wk, b, v):
+    """Additive (Bahdanau) attention for one decoder state.
+
+    Parameters
+    ----------
+    query : array of shape (N, H_dec), the decoder state s.
+    keys : array of shape (N, S, H_enc), the encoder states h_j (also the values).
+    Wq : array of shape (H_dec, A); Wk : array of shape (H_enc, A); b : array of shape (A,); v : array of shape (A,).
+
+    Returns
+    -------
+    context : array of shape (N, H_enc).
+    alpha : array of shape (N, S), the attention weights (rows sum to 1).
+    cache : tuple (query, keys, Wq, Wk, b, v, u, alpha), u of shape (N, S, A).
+    """
+    ### BEGIN SOLUTION
+    u = np.tanh((query @ Wq)[:, None, :] + keys @ Wk + b)  # (N, 1, A) + (N, S, A) -> (N, S, A)
+    e = u @ v  # (N, S)
+    e = e - e.max(axis=1, keepdims=True)
+    alpha = np.exp(e) / np.exp(e).sum(axis=1, keepdims=True)  # (N, S)
+    context = (alpha[:, :, None] * keys).sum(axis=1)  # (N, H_enc)
+    cache = (query, keys, Wq, Wk, b, v, u, alpha)
+    ### END SOLUTION
+    return context, alpha, cache
+''',
+    ),
+    Exercise(
+        check="ch08_additive_attention_backward",
+        text=r"""additive attention, backward
+
+From $\partial L/\partial c$ (N, $H_{enc}$): the keys get gradient twice, as values
+($\alpha_j \,\partial L/\partial c$) and through the scores. $\partial L/\partial \alpha_j = h_j \cdot
+\partial L/\partial c$; through the softmax, $\partial L/\partial e = \alpha \odot (\partial L/\partial
+\alpha - \sum_j \alpha_j\, \partial L/\partial \alpha_j)$; then through $e = u\,v$, the tanh, and the two
+affine maps (the query's map is shared by all S positions, so sum over S). The cache is
+`(query, keys, Wq, Wk, b, v, u, alpha)`.""",
+        code='''def additive_attention_backward(dcontext, cache):
+    """Backward pass of additive attention.
+
+    Parameters
+    ----------
+    dcontext : array of shape (N, H_enc), gradient of the loss with respect to the context.
+    cache : tuple (query, keys, Wq, Wk, b, v, u, alpha) from additive_attention_forward.
+
+    Returns
+    -------
+    dquery : (N, H_dec); dkeys : (N, S, H_enc); dWq : (H_dec, A); dWk : (H_enc, A); db : (A,); dv : (A,).
+    """
+    ### BEGIN SOLUTION
+    query, keys, Wq, Wk, b, v, u, alpha = cache
+    dalpha = np.einsum("nsh,nh->ns", keys, dcontext)  # (N, S)
+    de = alpha * (dalpha - (alpha * dalpha).sum(axis=1, keepdims=True))  # through the softmax
+    dv = np.einsum("ns,nsa->a", de, u)  # (A,)
+    dpre = de[:, :, None] * v * (1 - u ** 2)  # (N, S, A)
+    dkeys = alpha[:, :, None] * dcontext[:, None, :] + dpre @ Wk.T  # (N, S, H_enc)
+    dWk = np.einsum("nsh,nsa->ha", keys, dpre)
+    dq_pre = dpre.sum(axis=1)  # (N, A): the query's projection is broadcast over S
+    dquery = dq_pre @ Wq.T
+    dWq = query.T @ dq_pre
+    db = dq_pre.sum(axis=0)
+    ### END SOLUTION
+    return dquery, dkeys, dWq, dWk, db, dv
+''',
+    ),
+    Exercise(
+        check="ch08_attention_decoder_step",
+        text=r"""one decoder step with attention
+
+The decoder attends with its previous state, then updates its state from the previous output's
+embedding $y_{t-1}$, the context, and its previous state:
+
+$$c_t, \alpha_t = \mathrm{attention}(s_{t-1}, h), \qquad s_t = \tanh(y_{t-1} W_y + c_t W_c + s_{t-1} W_s + b_s).$$
+
+Return $s_t$, $c_t$ and $\alpha_t$. You may call your `additive_attention_forward` (then a mistake there
+costs points here too).""",
+        code='''def attention_decoder_step(y_prev, s_prev, keys, Wq, Wk, b, v, Wy, Wc, Ws, bs):
+    """One step of an RNN decoder with additive attention.
+
+    Parameters
+    ----------
+    y_prev : array of shape (N, E), embedding of the previous output.
+    s_prev : array of shape (N, H_dec), the previous decoder state.
+    keys : array of shape (N, S, H_enc), the encoder states.
+    Wq, Wk, b, v : the attention's parameters, shapes (H_dec, A), (H_enc, A), (A,), (A,).
+    Wy : (E, H_dec); Wc : (H_enc, H_dec); Ws : (H_dec, H_dec); bs : (H_dec,), the state update's parameters.
+
+    Returns
+    -------
+    s : array of shape (N, H_dec), the new decoder state.
+    context : array of shape (N, H_enc).
+    alpha : array of shape (N, S).
+    """
+    ### BEGIN SOLUTION
+    u = np.tanh((s_prev @ Wq)[:, None, :] + keys @ Wk + b)  # (N, S, A)
+    e = u @ v  # (N, S)
+    e = e - e.max(axis=1, keepdims=True)
+    alpha = np.exp(e) / np.exp(e).sum(axis=1, keepdims=True)
+    context = (alpha[:, :, None] * keys).sum(axis=1)  # (N, H_enc)
+    s = np.tanh(y_prev @ Wy + context @ Wc + s_prev @ Ws + bs)  # (N, H_dec)
+    ### END SOLUTION
+    return s, context, alpha
+''',
+    ),
+]

@@ -1,0 +1,90 @@
+"""Small input builders shared by the chapter check modules (plain NumPy; never imports the reference).
+
+``lin(shape, lo, hi)`` is the deterministic ``np.linspace`` input of a visible case; ``randn`` draws a
+float64 normal array from a case's generator. :data:`EXPECTED` holds the literal outputs of every
+``linspace`` case (written by ``python -m autograder.authoring --expected`` from the reference, then frozen).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ._expected import EXPECTED
+
+__all__ = ["lin", "randn", "expected", "cases", "numerical_gradient", "gradcheck_flags"]
+
+
+def lin(shape, lo: float, hi: float) -> np.ndarray:
+    """``np.linspace(lo, hi, prod(shape)).reshape(shape)`` in float64."""
+    shape = tuple(shape) if isinstance(shape, (tuple, list)) else (shape,)
+    return np.linspace(lo, hi, num=math.prod(shape)).reshape(shape)
+
+
+def randn(rng: np.random.Generator, *shape: int, scale: float = 1.0) -> np.ndarray:
+    """A float64 standard-normal array of ``shape`` times ``scale``."""
+    return rng.standard_normal(shape) * scale
+
+
+def expected(check_id: str, case: str = "linspace"):
+    """The frozen literal outputs of a visible case, as a tuple of arrays (None until they are written)."""
+    rows = EXPECTED.get(f"{check_id}/{case}")
+    return None if rows is None else tuple(np.asarray(r, dtype=np.float64) for r in rows)
+
+
+def cases(check_id: str, linspace, visible: list, hidden: list, *, visible_points: float = 1.0,
+          hidden_points: float = 2.0) -> tuple:
+    """The usual cases of a check: a visible ``linspace`` case with frozen numbers (or None), more visible
+    cases ``[(name, draw), ...]`` and hidden ones, the visible and hidden points shared evenly."""
+    from ..spec import Case
+
+    out = []
+    vis = ([("linspace", linspace)] if linspace is not None else []) + list(visible)
+    for name, draw in vis:
+        exp = expected(check_id, name) if name == "linspace" else None
+        out.append(Case(name, draw, visible_points / len(vis), visible=True, expected=exp))
+    if any(len(x) not in (1, 2, 4, 8) for x in (vis, hidden) if x):
+        raise ValueError(f"{check_id}: use 1, 2, 4 or 8 cases of each kind, so that the points add up exactly")
+    for name, draw in hidden:
+        out.append(Case(name, draw, hidden_points / len(hidden)))
+    return tuple(out)
+
+
+def numerical_gradient(f, x: np.ndarray, h: float = 1e-6) -> np.ndarray:
+    """Centred differences of the scalar ``f()`` with respect to ``x`` (perturbed in place, then restored)."""
+    grad = np.zeros_like(x)
+    it = np.nditer(x, flags=["multi_index"])
+    for _ in it:
+        i = it.multi_index
+        old = x[i]
+        x[i] = old + h
+        fp = f()
+        x[i] = old - h
+        fm = f()
+        x[i] = old
+        grad[i] = (fp - fm) / (2 * h)
+    return grad
+
+
+def gradcheck_flags(f, arrays, analytic, *, h: float = 1e-6, tol: float = 1e-6) -> np.ndarray:
+    """A gradient check: compare each analytic gradient with centred differences of ``f()`` (a scalar of the
+    arrays, which are perturbed in place and restored).
+
+    The relative error is ``max|a - n| / max(1e-8, max|a| + max|n|)``. Returns ones (what the reference
+    scores); raises AssertionError naming the first gradient (by its position in the backward's result)
+    whose error exceeds ``tol``, so the student reads which gradient is wrong.
+    """
+    for k, (x, a) in enumerate(zip(arrays, analytic)):
+        a = np.asarray(a, dtype=np.float64)
+        n = numerical_gradient(f, x, h)
+        if a.shape != n.shape:
+            raise AssertionError(f"gradient check: output {k} has shape {a.shape}, expected {n.shape}")
+        err = np.max(np.abs(a - n), initial=0.0) / max(1e-8, np.max(np.abs(a), initial=0.0)
+                                                        + np.max(np.abs(n), initial=0.0))
+        if not err <= tol:
+            raise AssertionError(f"gradient check: output {k} differs from centred differences "
+                                 f"(relative error {err:.2g} > {tol:g})")
+    if len(analytic) != len(arrays):
+        raise AssertionError(f"gradient check: expected {len(arrays)} gradients, got {len(analytic)}")
+    return np.ones(len(arrays))

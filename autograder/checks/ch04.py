@@ -90,7 +90,7 @@ def long_lag_loss_and_grads(x, y):
     return f
 
 
-def _lag_draw(N, T, H, steps, lr, max_norm, wh_scale=1.8):
+def _lag_draw(N, T, H, steps, lr, max_norm, wh_scale=1.0):
     def draw(rng):
         x = rng.choice([-1.0, 1.0], size=(N, T, 1)) * rng.uniform(0.5, 1.0, size=(N, T, 1))
         params = (randn(rng, 1, H), randn(rng, H, H, scale=wh_scale / np.sqrt(H)), randn(rng, H, scale=0.1),
@@ -110,10 +110,13 @@ def _run_lag(ns, inp):
 TRAIN_LONG_LAG = Check(
     id="ch04_train_long_lag", chapter="ch04", functions=("train_long_lag",), reference=REF, run=_run_lag,
     cases=cases("ch04_train_long_lag", None,
-                [("clipped, T=8", _lag_draw(8, 8, 4, 10, 0.5, 1.0)),
-                 ("not clipped, T=8", _lag_draw(8, 8, 4, 10, 0.5, None))],
-                [("clipped, T=20", _lag_draw(16, 20, 6, 25, 1.0, 0.5)),
-                 ("not clipped, T=20", _lag_draw(16, 20, 6, 25, 0.05, None)),
+                # Training must not be chaotic: the grader's and the worker's BLAS may round differently
+                # (1e-16), and with larger steps or recurrent weights that grew to 0.09 in the losses.
+                # tests/exercises/test_student_bugs.py checks that 1e-14 perturbations stay far below rtol.
+                [("clipped, T=8", _lag_draw(8, 8, 4, 10, 0.2, 0.2)),
+                 ("not clipped, T=8", _lag_draw(8, 8, 4, 10, 0.05, None))],
+                [("clipped, T=20", _lag_draw(16, 20, 6, 10, 0.3, 0.2)),
+                 ("not clipped, T=20", _lag_draw(16, 20, 6, 10, 0.05, None)),
                  ("clipping never active", _lag_draw(8, 5, 3, 10, 0.1, 1e6)),
                  ("one step", _lag_draw(4, 12, 5, 1, 0.3, 0.1))]),
     forbidden=("rnnbook", "torch"),

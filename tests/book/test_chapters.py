@@ -1,0 +1,76 @@
+"""Structure of the book's sources: every chapter page carries what the course promises.
+
+Each ``chapters/<folder>/index.md`` must be a MyST notebook (jupytext header, python3 kernel) listed in
+``_toc.yml``, with learning goals, equations, code cells that import the reference package (and never define a
+copy of its layers), at least one plotting cell, a summary, a ``{download}`` link to its exercise notebook and at
+least one ``{cite}`` of a key in ``references.bib``. Fast (text only); the browser test checks the built site.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHAPTERS = ["01_feedforward", "02_rnn", "03_bptt", "04_gradients", "05_lstm", "06_gru", "07_applications",
+            "08_attention", "09_transformers", "10_linear_rnns"]
+CODE_CELL = re.compile(r"```\{code-cell\} ipython3\n(.*?)```", re.S)
+
+
+def _bib_keys() -> set[str]:
+    return set(re.findall(r"^@\w+\{([^,]+),", (ROOT / "references.bib").read_text(), re.M))
+
+
+@pytest.fixture(scope="module")
+def toc() -> str:
+    return (ROOT / "_toc.yml").read_text()
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_chapter_page_has_every_part(chapter, toc):
+    page = ROOT / "chapters" / chapter / "index.md"
+    text = page.read_text()
+    assert text.startswith("---\njupytext:\n  text_representation:\n    format_name: myst\n"), "jupytext header"
+    assert "kernelspec:\n  name: python3" in text
+    assert f"file: chapters/{chapter}/index" in toc, "chapter not in _toc.yml"
+    assert re.search(r":::\{admonition\} Learning goals", text), "learning goals"
+    assert re.search(r"^## Summary$", text, re.M), "summary section"
+    assert re.search(r"\$\$|^\\begin\{", text, re.M), "display equations"
+    assert "{download}`exercises notebook <exercises.ipynb>`" in text, "exercise link"
+
+    cells = CODE_CELL.findall(text)
+    assert len(cells) >= 3, "code cells"
+    code = "\n".join(cells)
+    assert re.search(r"^\s*from rnnbook(\.\w+)* import|^\s*import rnnbook", code, re.M), "imports the reference"
+    assert re.search(r"plt\.(subplots|figure)|plot_\w+\(", code), "a figure computed at build time"
+    assert "%matplotlib inline" in cells[0], "inline backend (make book sets MPLBACKEND=Agg)"
+    # the reference is imported, never copied: no page defines the package's own public functions
+    import rnnbook.numpy
+
+    defined = set(re.findall(r"^def (\w+)", code, re.M))
+    copied = defined & set(rnnbook.numpy.__all__ if hasattr(rnnbook.numpy, "__all__") else dir(rnnbook.numpy))
+    assert not copied, f"page re-defines reference functions {sorted(copied)}"
+
+    keys = {k.strip() for group in re.findall(r"\{cite\}`([^`]+)`", text) for k in group.split(",")}
+    assert keys, "cites at least one paper"
+    unknown = keys - _bib_keys()
+    assert not unknown, f"citations missing from references.bib: {sorted(unknown)}"
+
+
+def test_exercise_notebooks_are_not_built_as_pages():
+    import yaml
+
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    assert config["only_build_toc_files"] is True
+    assert config["execute"]["execute_notebooks"] == "cache"
+
+
+def test_mathjax_is_served_by_the_site_not_a_cdn():
+    import yaml
+
+    sphinx = yaml.safe_load((ROOT / "_config.yml").read_text())["sphinx"]["config"]
+    assert "://" not in sphinx["mathjax_path"]
+    assert "build/mathjax" in sphinx["html_extra_path"]
+    assert yaml.safe_load((ROOT / "_config.yml").read_text())["launch_buttons"]["thebe"] is False

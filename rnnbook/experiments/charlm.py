@@ -1,0 +1,130 @@
+"""Reproduction: a character-level LSTM language model on the Python standard library's source.
+
+After Karpathy, Johnson & Fei-Fei (2015), "Visualizing and understanding recurrent networks"
+(and Graves 2013), on a corpus every machine has: :func:`rnnbook.data.load_stdlib_text`. The
+model is ``torch.nn.LSTM`` (one layer) with an embedding and a linear read-out, trained with
+Adam on random windows of ``seq_len`` characters (truncated backpropagation through time, no
+state carried between windows). The score is bits per character (bpc) on the validation text,
+beside a bigram model (add-0.5 smoothing) fitted on the same training text.
+
+Shape letters: N batch, T time, V vocabulary, E embedding, H hidden.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+
+from ..data.text import CharVocab, load_stdlib_text
+from ._common import VARIANT, setup
+
+__all__ = ["CHARLM_CONFIGS", "bigram_bpc", "run_charlm", "plot_charlm"]
+
+CHARLM_CONFIGS = {
+    "small": dict(train_chars=300_000, val_chars=30_000, emb=32, hidden=128, layers=1, seq_len=64, batch=32,
+                  steps=800, lr=3e-3, eval_every=100, sample_chars=300),
+    "full": dict(train_chars=5_000_000, val_chars=200_000, emb=64, hidden=512, layers=2, seq_len=128, batch=64,
+                 steps=6000, lr=2e-3, eval_every=250, sample_chars=600),
+}
+
+
+def bigram_bpc(train_ids: np.ndarray, val_ids: np.ndarray, V: int, alpha: float = 0.5) -> float:
+    """Bits per character of an add-``alpha`` bigram model fitted on ``train_ids``, scored on ``val_ids``."""
+    counts = np.full((V, V), alpha)
+    np.add.at(counts, (train_ids[:-1], train_ids[1:]), 1.0)
+    logp = np.log2(counts / counts.sum(1, keepdims=True))
+    return float(-np.mean(logp[val_ids[:-1], val_ids[1:]]))
+
+
+class _CharLSTM(torch.nn.Module):
+    def __init__(self, V, E, H, layers):
+        super().__init__()
+        self.emb = torch.nn.Embedding(V, E)
+        self.rnn = torch.nn.LSTM(E, H, num_layers=layers, batch_first=True)
+        self.head = torch.nn.Linear(H, V)
+
+    def forward(self, idx, state=None):
+        out, state = self.rnn(self.emb(idx), state)  # (N, T, H)
+        return self.head(out), state  # (N, T, V)
+
+
+def _val_bpc(model, ids, seq_len, dev):
+    n = (len(ids) - 1) // seq_len * seq_len
+    x = torch.tensor(ids[:n], device=dev).view(-1, seq_len)
+    y = torch.tensor(ids[1 : n + 1], device=dev).view(-1, seq_len)
+    with torch.no_grad():
+        tot = 0.0
+        for i in range(0, len(x), 256):
+            logits, _ = model(x[i : i + 256])
+            tot += torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), y[i : i + 256].reshape(-1), reduction="sum").item()
+    return tot / y.numel() / math.log(2)
+
+
+def _sample(model, vocab, prime, n, dev, temperature=0.8, seed=0):
+    g = torch.Generator(device="cpu").manual_seed(seed)
+    idx = torch.tensor(vocab.encode(prime), device=dev)[None]
+    out = []
+    with torch.no_grad():
+        logits, state = model(idx)
+        for _ in range(n):
+            p = torch.softmax(logits[0, -1].float().cpu() / temperature, 0)
+            c = int(torch.multinomial(p, 1, generator=g))
+            out.append(c)
+            logits, state = model(torch.tensor([[c]], device=dev), state)
+    return prime + vocab.decode(np.array(out))
+
+
+def run_charlm(scale: str = "small", seed: int = 0, device=None, **overrides) -> dict:
+    """Train the character LSTM; returns the bpc curve, the bigram bpc and a sample."""
+    dev = setup(scale, seed, device)
+    cfg = dict(CHARLM_CONFIGS[scale], **overrides)
+    train = load_stdlib_text("train", cfg["train_chars"])
+    val = load_stdlib_text("val", cfg["val_chars"])
+    vocab = CharVocab.from_text(train, min_count=2)
+    tr, va = vocab.encode(train), vocab.encode(val)
+    V = len(vocab)
+    model = _CharLSTM(V, cfg["emb"], cfg["hidden"], cfg["layers"]).to(dev)
+    opt = torch.optim.Adam(model.parameters(), lr=cfg["lr"])
+    rng = np.random.default_rng(seed)
+    T, N = cfg["seq_len"], cfg["batch"]
+    res = {"steps": [], "val_bpc": [], "train_bpc": []}
+    for step in range(1, cfg["steps"] + 1):
+        starts = rng.integers(0, len(tr) - T - 1, size=N)
+        win = tr[starts[:, None] + np.arange(T + 1)]  # (N, T + 1)
+        x = torch.tensor(win[:, :-1], device=dev)
+        y = torch.tensor(win[:, 1:], device=dev)
+        logits, _ = model(x)
+        loss = torch.nn.functional.cross_entropy(logits.reshape(-1, V), y.reshape(-1))
+        opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+        opt.step()
+        if step % cfg["eval_every"] == 0 or step == cfg["steps"]:
+            res["steps"].append(step)
+            res["train_bpc"].append(loss.item() / math.log(2))
+            res["val_bpc"].append(_val_bpc(model, va, T, dev))
+    res.update(
+        config=dict(cfg, seed=seed, device=str(dev), vocab_size=V,
+                    variant=VARIANT["lstm"].replace("one layer", f"{cfg['layers']} layer(s)") + f", {cfg['hidden']} units"),
+        bigram_bpc=bigram_bpc(tr, va, V),
+        unigram_bpc=float(-np.mean(np.log2((np.bincount(tr, minlength=V) + 0.5)[va] / (len(tr) + 0.5 * V)))),
+        final_val_bpc=res["val_bpc"][-1],
+        sample=_sample(model, vocab, "def ", cfg["sample_chars"], dev, seed=seed),
+    )
+    return res
+
+
+def plot_charlm(result: dict, ax=None):
+    """Validation bpc against steps, with the bigram (and unigram) baselines."""
+    import matplotlib.pyplot as plt
+
+    ax = ax or plt.subplots(figsize=(6, 3.5))[1]
+    ax.plot(result["steps"], result["val_bpc"], "o-", label="LSTM (validation)")
+    ax.axhline(result["bigram_bpc"], ls="--", c="C1", label="bigram")
+    ax.axhline(result["unigram_bpc"], ls=":", c="gray", label="unigram")
+    ax.set_xlabel("training step")
+    ax.set_ylabel("bits per character")
+    ax.legend()
+    return ax

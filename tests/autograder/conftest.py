@@ -5,6 +5,8 @@ A snippet under ``submissions/`` replaces solution cells of ``solutions/02_rnn/e
 solution. Header lines say what the grader must give: ``# expect-zero: ids|all``, ``# expect-full: ids|all``,
 ``# expect-partial: ids``, ``# expect-message: text`` (in the zeroed checks' feedback),
 ``# expect-no-process: text`` (no process whose command line holds it survives the run).
+``@REPO@`` in a snippet stands for the root of the repository under test: attacks aim at the copy of the course the
+grader really uses (wherever the clone lives), which is what the sandbox promises to hide.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ def parse_snippet(path: str) -> tuple[dict, dict]:
                 current = line[5:].strip()
                 cells[current] = ""
             elif current is not None:
-                cells[current] += line
+                cells[current] += line.replace("@REPO@", ROOT)
             elif line.startswith("# expect-"):
                 key, _, val = line[2:].partition(":")
                 expect[key.strip()] = val.strip()

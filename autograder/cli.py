@@ -31,6 +31,12 @@ def _grade(a) -> int:
         hide.append(os.path.dirname(os.path.abspath(a.db[len("sqlite:///"):])))
     if a.results:
         hide.append(os.path.abspath(a.results))
+    if os.path.exists(engine.secret_file()):
+        hide.append(engine.secret_file())  # student code never sees the secret file
+    if not engine.secret_configured():
+        print("autograder: warning: no course secret is configured (AUTOGRADER_SECRET, or a secret file at "
+              f"{engine.secret_file()}); hidden cases use the public default, which a student can predict",
+              file=sys.stderr)
     plan = engine.Plan.build(a.assignment, source_dir=a.source, limits=_limits(a), hide=hide)
     subs = engine.find_submissions(a.submissions, plan.assignment)
     writer = None

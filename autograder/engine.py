@@ -31,13 +31,38 @@ from .sandbox import ForkServer, Limits, SandboxRun
 from .spec import PUBLIC_SEED, case_rng
 from .template import SubmissionError, Template, extract
 
-__all__ = ["Submission", "CheckResult", "Result", "Plan", "grade", "run_remote", "close_servers", "course_secret",
+__all__ = ["Submission", "CheckResult", "Result", "Plan", "grade", "run_remote", "close_servers", "course_secret", "secret_configured", "secret_file",
            "find_submissions"]
 
 
+SECRET_FILE = ".autograder_secret"  # in the course's working directory; keep it out of version control, mode 600
+
+
+def secret_file() -> str:
+    """Where the instructor's secret file is looked for: ``AUTOGRADER_SECRET_FILE``, else ``./.autograder_secret``."""
+    return os.path.abspath(os.environ.get("AUTOGRADER_SECRET_FILE") or SECRET_FILE)
+
+
 def course_secret() -> str:
-    """The course secret: ``AUTOGRADER_SECRET`` in the instructor's environment, else the notebooks' default."""
-    return os.environ.get("AUTOGRADER_SECRET", DEFAULT_SECRET)
+    """The course secret that hidden cases are drawn from, from the instructor's configuration:
+    ``AUTOGRADER_SECRET`` in the environment, else the first line of :func:`secret_file`, else the notebooks'
+    public default (then :func:`secret_configured` is False, and ``autograder grade`` warns: with the public
+    default a student can compute the hidden cases' inputs in advance)."""
+    if os.environ.get("AUTOGRADER_SECRET"):
+        return os.environ["AUTOGRADER_SECRET"]
+    path = secret_file()
+    if os.path.exists(path):
+        with open(path) as f:
+            secret = f.readline().strip()
+        if not secret:
+            raise ValueError(f"{path}: expected the course secret on its first line, got an empty line")
+        return secret
+    return DEFAULT_SECRET
+
+
+def secret_configured() -> bool:
+    """Whether the instructor set a secret (environment or secret file) rather than the public default."""
+    return course_secret() != DEFAULT_SECRET
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,14 @@ from rnnbook._validate import check_shape
 from rnnbook.torch.layout import param_suffix
 
 
+def init_uniform(module: nn.Module) -> None:
+    """torch.nn's initialisation of recurrent modules and cells: every parameter ~ U(-1/√H, 1/√H)."""
+    stdv = 1.0 / math.sqrt(module.hidden_size)
+    with torch.no_grad():
+        for p in module.parameters():
+            p.uniform_(-stdv, stdv)
+
+
 def check_like(name: str, t: torch.Tensor, ref: torch.Tensor, ref_name: str) -> None:
     """Raise ValueError unless ``t`` has the dtype and the device of ``ref``."""
     if t.dtype != ref.dtype:
@@ -90,10 +98,7 @@ class RecurrentBase(nn.Module):
 
     def reset_parameters(self) -> None:
         """Every weight and bias ~ U(-1/√H, 1/√H), as in ``torch.nn``."""
-        stdv = 1.0 / math.sqrt(self.hidden_size)
-        with torch.no_grad():
-            for p in self.parameters():
-                p.uniform_(-stdv, stdv)
+        init_uniform(self)
 
     def extra_repr(self) -> str:
         s = f"{self.input_size}, {self.hidden_size}"

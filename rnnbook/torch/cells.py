@@ -11,13 +11,12 @@ inputs at once. Nothing here calls ``torch.nn``'s cells or ``torch._VF``.
 
 from __future__ import annotations
 
-import math
 
 import torch
 from torch import nn
 
 from rnnbook._validate import check_choice, check_shape
-from rnnbook.torch._recurrent import check_like, check_sizes
+from rnnbook.torch._recurrent import check_like, check_sizes, init_uniform
 
 __all__ = ["RNNCell", "LSTMCell", "GRUCell", "rnn_step", "lstm_step", "gru_step"]
 
@@ -99,10 +98,7 @@ class _CellBase(nn.Module):
 
     def reset_parameters(self) -> None:
         """Every weight and bias ~ U(-1/√H, 1/√H), as in ``torch.nn``."""
-        stdv = 1.0 / math.sqrt(self.hidden_size)
-        with torch.no_grad():
-            for p in self.parameters():
-                p.uniform_(-stdv, stdv)
+        init_uniform(self)
 
     def extra_repr(self) -> str:
         return f"{self.input_size}, {self.hidden_size}" + ("" if self.bias else ", bias=False")

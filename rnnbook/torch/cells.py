@@ -11,7 +11,6 @@ inputs at once. Nothing here calls ``torch.nn``'s cells or ``torch._VF``.
 
 from __future__ import annotations
 
-
 import torch
 from torch import nn
 

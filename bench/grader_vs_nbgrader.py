@@ -14,13 +14,14 @@ from __future__ import annotations
 import argparse
 import os
 import pathlib
-import shutil
 import subprocess
 import sys
 import tempfile
 import time
 
 import nbformat
+
+from autograder.nbgrader_course import make_nbgrader_course
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 SOLUTION = ROOT / "solutions" / "02_rnn" / "exercises.ipynb"
@@ -33,13 +34,7 @@ MIX = [0, 0, 1, 0, 2, 0, 1, 3, 0, 4]  # per 10 submissions: 5 correct, 2 partial
 
 
 def make_course(d: pathlib.Path, n: int, env: dict) -> None:
-    (d / "source" / "02_rnn").mkdir(parents=True)
-    shutil.copy(SOLUTION, d / "source" / "02_rnn" / "exercises.ipynb")
-    (d / "nbgrader_config.py").write_text(
-        "c = get_config()\nc.CourseDirectory.course_id = 'rnnbook'\n"
-        f"c.CourseDirectory.db_url = 'sqlite:///{d}/nbgrader.db'\n"
-        "c.CourseDirectory.ignore = ['.ipynb_checkpoints', '*.pyc', '__pycache__', '*.py']\n"
-        "c.ExecutePreprocessor.timeout = 120\n")
+    make_nbgrader_course(d, "02_rnn", SOLUTION, d / "nbgrader.db")
     subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", "02_rnn", "--force"], cwd=d, env=env,
                    check=True, capture_output=True)
     sol = {c.metadata["nbgrader"]["grade_id"]: c.source for c in nbformat.read(SOLUTION, as_version=4).cells

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 
@@ -18,6 +17,7 @@ import nbformat
 import pytest
 
 from autograder.__main__ import main
+from autograder.nbgrader_course import make_nbgrader_course
 
 from conftest import SOLUTION
 
@@ -40,13 +40,7 @@ def _fill(release: str, out: str, replace: dict | None, keep_stub: bool = False)
 @pytest.mark.slow
 def test_same_scores_as_nbgrader_autograde(tmp_path):
     course = tmp_path / "course"
-    (course / "source" / "02_rnn").mkdir(parents=True)
-    shutil.copy(SOLUTION, course / "source" / "02_rnn" / "exercises.ipynb")
-    (course / "nbgrader_config.py").write_text(
-        "c = get_config()\nc.CourseDirectory.course_id = 'rnnbook'\n"
-        f"c.CourseDirectory.db_url = 'sqlite:///{course}/gradebook.db'\n"
-        "c.CourseDirectory.ignore = ['.ipynb_checkpoints', '*.pyc', '__pycache__', '*.py']\n"
-        "c.ExecutePreprocessor.timeout = 120\n")
+    make_nbgrader_course(course, "02_rnn", SOLUTION, course / "gradebook.db")
     env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
     nbg = [sys.executable, "-m", "nbgrader"]
 

@@ -1,10 +1,11 @@
 """Run the full-scale reproductions and write their result tables under results/.
 
-Usage:  python scripts/reproduce.py [adding temporal_order music sunspots charlm g2p] [--scale full|small] [--seed 0]
+Usage:  python scripts/reproduce.py [adding temporal_order music sunspots charlm g2p] [--scale full|small]
+                                    [--seeds 0 1 2] [--threads 1] [--set KEY=VALUE ...]
 
 Uses CUDA when present (rnnbook.experiments._common.pick_device). Each table, results/<name>.json,
 holds the command, the machine (platform, CPU/GPU name, torch version), the date and the scale
-that produced it, then the experiment's own plain result.
+that produced it, then ``results``: the experiment's own plain result, one per seed in ``seeds``.
 """
 
 from __future__ import annotations
@@ -35,16 +36,23 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("names", nargs="*", default=list(RUNS), metavar="NAME", help=f"any of {list(RUNS)}")
     ap.add_argument("--scale", default="full", choices=["small", "full"])
-    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--seeds", type=int, nargs="+", default=[0], metavar="SEED",
+                    help="run once per seed; the table keeps every run (default: 0)")
+    ap.add_argument("--threads", type=int, default=None, help="torch's CPU threads (default: torch's own choice)")
     ap.add_argument("--out", default=os.path.join(ROOT, "results"))
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                     help="override one config entry (a Python literal), e.g. --set steps=2000; recorded in the table")
     args = ap.parse_args(argv)
     os.makedirs(args.out, exist_ok=True)
+    if args.threads:
+        torch.set_num_threads(args.threads)
     for name in args.names or list(RUNS):
         t0 = time.time()
         overrides = {k: ast.literal_eval(v) for k, v in (kv.split("=", 1) for kv in args.set)}
-        result = RUNS[name](scale=args.scale, seed=args.seed, **overrides)
+        results = []
+        for seed in args.seeds:
+            results.append(RUNS[name](scale=args.scale, seed=seed, **overrides))
+            print(f"{name}, seed {seed}: {time.time() - t0:.1f} s", flush=True)
         table = {
             "experiment": name,
             "scale": args.scale + (f" with overrides {overrides}" if overrides else ""),
@@ -52,7 +60,8 @@ def main(argv=None) -> int:
             "machine": machine(),
             "threads": torch.get_num_threads(),
             "wall_seconds": round(time.time() - t0, 1),
-            "result": result,
+            "seeds": args.seeds,
+            "results": results,
         }
         path = os.path.join(args.out, f"{name}.json")
         with open(path + ".tmp", "w") as fh:

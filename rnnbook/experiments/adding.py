@@ -20,11 +20,12 @@ from ._common import VARIANT, make_rnn, setup
 
 __all__ = ["ADDING_CONFIGS", "PAPER_ADDING", "run_adding", "plot_adding"]
 
-# The LSTM uses chrono initialisation of its gate biases (see _Net); without it, at these budgets,
-# it sat on the predict-the-mean plateau in our trials, like the tanh RNN.
+# The LSTM and the GRU use chrono initialisation of their gate biases (see _Net); without it, at these
+# budgets, they sat on the predict-the-mean plateau in our trials, like the tanh RNN (the GRU had not
+# left it after 2,500 steps = 160,000 sequences at T = 100; with it, it solves T = 100 in under 1,000).
 ADDING_CONFIGS = {
     "small": dict(T=50, hidden=32, batch=64, lr=1e-2, max_steps=1500, eval_every=50, n_test=2560),
-    "full": dict(T=100, hidden=64, batch=64, lr=3e-3, max_steps=15000, eval_every=100, n_test=2560),
+    "full": dict(T=100, hidden=64, batch=64, lr=3e-3, max_steps=3000, eval_every=100, n_test=2560),
 }
 # Hochreiter & Schmidhuber (1997), Table 7: LSTM, 2,560 test sequences.
 PAPER_ADDING = [
@@ -39,12 +40,18 @@ class _Net(torch.nn.Module):
         super().__init__()
         self.rnn = make_rnn(cell, 2, hidden)
         self.head = torch.nn.Linear(hidden, 1)
-        if cell == "lstm":  # chrono initialisation (Tallec & Ollivier 2018): b_f = log U(1, T - 1), b_i = -b_f
+        # chrono initialisation (Tallec & Ollivier 2018): the gate that keeps the state starts open
+        # for a spread of time scales 1 .. T - 1, b = log U(1, T - 1).
+        if cell in ("lstm", "gru"):
             with torch.no_grad():
-                bf = torch.log(torch.empty(hidden).uniform_(1.0, T - 1.0))
-                self.rnn.bias_ih_l0[hidden : 2 * hidden] = bf
-                self.rnn.bias_ih_l0[:hidden] = -bf
-                self.rnn.bias_hh_l0[: 2 * hidden] = 0.0
+                b = torch.log(torch.empty(hidden).uniform_(1.0, T - 1.0))  # (H,)
+                if cell == "lstm":  # gates i, f, g, o: b_f = b, b_i = -b
+                    self.rnn.bias_ih_l0[hidden : 2 * hidden] = b
+                    self.rnn.bias_ih_l0[:hidden] = -b
+                    self.rnn.bias_hh_l0[: 2 * hidden] = 0.0
+                else:  # gates r, z, n with h' = (1 - z) * n + z * h: z keeps, b_z = b
+                    self.rnn.bias_ih_l0[hidden : 2 * hidden] = b
+                    self.rnn.bias_hh_l0[hidden : 2 * hidden] = 0.0
 
     def forward(self, x, lengths):
         out, _ = self.rnn(x)  # (N, T, H)

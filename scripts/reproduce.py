@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import ast
 import json
+import logging
 import os
 import sys
 import time
@@ -43,6 +44,7 @@ def main(argv=None) -> int:
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                     help="override one config entry (a Python literal), e.g. --set steps=2000; recorded in the table")
     args = ap.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")  # the experiments' progress
     os.makedirs(args.out, exist_ok=True)
     if args.threads:
         torch.set_num_threads(args.threads)

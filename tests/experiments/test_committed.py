@@ -49,3 +49,36 @@ def test_sunspots_gru_beats_ar9_and_the_naive_forecasts_on_every_seed():
         mae = r["mae"]
         assert mae["gru"] < mae["ar"] < 0.6 * mae["seasonal_naive"], mae
         assert mae["gru"] < mae["naive"]
+
+
+def test_g2p_attention_lowers_the_phoneme_error_rate_on_every_seed():
+    t = table("g2p")
+    for r in t["results"]:
+        ratio = r["attention"]["per"] / r["no_attention"]["per"]
+        assert 0.5 < ratio < 0.7, (r["config"]["seed"], ratio)  # the page: "by about two fifths on every seed"
+        w = r["attention"]["alignment"]["weights"]
+        assert all(abs(sum(row) - 1) < 1e-4 for row in w)
+
+
+def test_char_lstm_beats_the_bigram_by_more_than_a_bit_per_character():
+    for r in table("charlm")["results"]:
+        assert r["final_val_bpc"] < r["bigram_bpc"] - 1.0 and r["bigram_bpc"] < r["unigram_bpc"]
+        assert r["sample"].startswith("def ")
+
+
+def test_music_units_end_close_together_and_far_below_their_first_epoch():
+    """The page's claims: the three units' test NLLs lie within a small fraction of a nat, in one order."""
+    import numpy as np
+
+    runs = table("music")["results"]
+    med = {m: float(np.median([r[m]["best"]["test"] for r in runs])) for m in ("rnn", "lstm", "gru")}
+    assert max(med.values()) - min(med.values()) < 0.5, med
+    for r in runs:  # "the LSTM first and the GRU last (tied with the tanh RNN on one seed)"
+        test = {m: r[m]["best"]["test"] for m in ("rnn", "lstm", "gru")}
+        assert test["lstm"] < test["rnn"] < test["gru"] + 0.01, (r["config"]["seed"], test)
+        # "its validation NLL stops improving earlier, at a higher training NLL"
+        assert r["gru"]["best_epoch"] < min(r["lstm"]["best_epoch"], r["rnn"]["best_epoch"])
+        assert r["gru"]["best"]["train"] > max(r["lstm"]["best"]["train"], r["rnn"]["best"]["train"])
+    for r in runs:
+        for m in ("rnn", "lstm", "gru"):
+            assert r[m]["best"]["test"] < 0.85 * r[m]["test"][0], (m, r[m]["test"][:3])

@@ -82,3 +82,23 @@ def test_music_units_end_close_together_and_far_below_their_first_epoch():
     for r in runs:
         for m in ("rnn", "lstm", "gru"):
             assert r[m]["best"]["test"] < 0.85 * r[m]["test"][0], (m, r[m]["test"][:3])
+
+
+def test_temporal_order_omega_solves_l100_where_sgd_stays_at_chance_and_clipping_never_acts():
+    """The page: plain SGD's gradient norm stays below 1, so clipping at 1 never acts (the same run
+    twice); at L = 100 clipped SGD with Omega reaches 1 % error, its gradient norm in the hundreds;
+    at L = 200 nothing gets off chance within the budget."""
+    res = table("temporal_order")["results"][0]
+    runs = {(r["L"], r["method"]): r for r in res["runs"]}
+    assert set(runs) == {(L, m) for L in (100, 200)
+                         for m in ("SGD", "SGD + clipping at 1", "SGD + clipping at 1 + 2 Omega")}
+    for L in (100, 200):
+        plain, clipped = runs[L, "SGD"], runs[L, "SGD + clipping at 1"]
+        assert plain["max_grad_norm"] < 1.0 and clipped["test_accuracy"] == plain["test_accuracy"]
+        assert plain["steps_until_solved"] is None and max(plain["test_accuracy"]) < 0.3
+        assert len(plain["steps"]) * res["config"]["eval_every"] == res["config"]["steps"] == 50_000
+    omega100 = runs[100, "SGD + clipping at 1 + 2 Omega"]
+    assert omega100["steps_until_solved"] == 17_000 and omega100["final_test_accuracy"] >= 0.99
+    assert omega100["max_grad_norm"] > 100
+    omega200 = runs[200, "SGD + clipping at 1 + 2 Omega"]
+    assert omega200["steps_until_solved"] is None and max(omega200["test_accuracy"]) < 0.3

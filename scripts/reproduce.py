@@ -1,7 +1,7 @@
 """Run the full-scale reproductions and write their result tables under results/.
 
 Usage:  python scripts/reproduce.py [adding temporal_order music sunspots charlm g2p] [--scale full|small]
-                                    [--seeds 0 1 2] [--threads 1] [--set KEY=VALUE ...]
+                                    [--seeds 0 1 2] [--threads 1] [--set KEY=VALUE ...] [--tag TAG]
 
 Uses CUDA when present (rnnbook.experiments._common.pick_device). Each table, results/<name>.json,
 holds the command, the machine (platform, CPU/GPU name, torch version), the date and the scale
@@ -15,6 +15,7 @@ import ast
 import json
 import logging
 import os
+import shlex
 import sys
 import time
 
@@ -40,6 +41,8 @@ def main(argv=None) -> int:
     ap.add_argument("--seeds", type=int, nargs="+", default=[0], metavar="SEED",
                     help="run once per seed; the table keeps every run (default: 0)")
     ap.add_argument("--threads", type=int, default=None, help="torch's CPU threads (default: torch's own choice)")
+    ap.add_argument("--tag", default=None,
+                    help="write results/<name>-<tag>.json: a variant run (other seeds, a longer budget) beside the main table")
     ap.add_argument("--out", default=os.path.join(ROOT, "results"))
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                     help="override one config entry (a Python literal), e.g. --set steps=2000; recorded in the table")
@@ -57,15 +60,16 @@ def main(argv=None) -> int:
             print(f"{name}, seed {seed}: {time.time() - t0:.1f} s", flush=True)
         table = {
             "experiment": name,
+            "tag": args.tag,
             "scale": args.scale + (f" with overrides {overrides}" if overrides else ""),
-            "command": "python " + " ".join([os.path.relpath(__file__, ROOT)] + (argv if argv is not None else sys.argv[1:])),
+            "command": "python " + shlex.join([os.path.relpath(__file__, ROOT)] + (argv if argv is not None else sys.argv[1:])),
             "machine": machine(),
             "threads": torch.get_num_threads(),
             "wall_seconds": round(time.time() - t0, 1),
             "seeds": args.seeds,
             "results": results,
         }
-        path = os.path.join(args.out, f"{name}.json")
+        path = os.path.join(args.out, f"{name}-{args.tag}.json" if args.tag else f"{name}.json")
         with open(path + ".tmp", "w") as fh:
             json.dump(table, fh, indent=1)
         os.replace(path + ".tmp", path)

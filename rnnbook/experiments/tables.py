@@ -35,7 +35,7 @@ def committed(name: str, results_dir: str | None = None) -> dict | None:
 
 
 def describe_source(table: dict) -> str:
-    """'full run, 3 seeds, 2026-12-01 08:30 UTC, cpu': where a row of a chapter's table comes from."""
+    """'full run, 3 seeds, 2026-12-01 08:30 UTC, CPU': where a row of a chapter's table comes from."""
     n = len(table["seeds"])
     gpu = table["machine"].get("gpu")
     return f"{table['scale']} run, {n} seed{'s' if n != 1 else ''}, {table['machine']['date_utc']}, {gpu or 'CPU'}"

@@ -29,6 +29,21 @@ def test_every_experiment_of_the_script_has_a_table_with_its_provenance(reproduc
         assert [r["config"]["seed"] for r in t["results"]] == t["seeds"], name
 
 
+def test_every_variant_table_names_its_tag_and_comes_from_the_script():
+    import glob
+    import os
+
+    from rnnbook.experiments.tables import RESULTS_DIR
+
+    for path in glob.glob(os.path.join(RESULTS_DIR, "*-*.json")):
+        stem = os.path.basename(path)[: -len(".json")]
+        name, tag = stem.split("-", 1)
+        t = table(stem)
+        assert name in NAMES and t["experiment"] == name and t["tag"] == tag, path
+        assert t["command"].startswith(f"python scripts/reproduce.py {name}") and f"--tag {tag}" in t["command"]
+        assert [r["config"]["seed"] for r in t["results"]] == t["seeds"]
+
+
 def test_adding_lstm_and_gru_solve_t100_on_every_seed_and_the_tanh_rnn_does_not():
     t = table("adding")
     assert len(t["seeds"]) >= 3
@@ -100,5 +115,11 @@ def test_temporal_order_omega_solves_l100_where_sgd_stays_at_chance_and_clipping
     omega100 = runs[100, "SGD + clipping at 1 + 2 Omega"]
     assert omega100["steps_until_solved"] == 17_000 and omega100["final_test_accuracy"] >= 0.99
     assert omega100["max_grad_norm"] > 100
+    more = table("temporal_order-omega-seeds")  # "on each of three seeds, after 17,000, 25,000 and 27,000 steps"
+    assert more["seeds"] == [1, 2]
+    others = [r for res in more["results"] for r in res["runs"]]
+    assert [(r["L"], r["method"]) for r in others] == [(100, "SGD + clipping at 1 + 2 Omega")] * 2
+    assert [r["steps_until_solved"] for r in others] == [25_000, 27_000]
+    assert all(r["max_grad_norm"] > 100 for r in others)
     omega200 = runs[200, "SGD + clipping at 1 + 2 Omega"]
     assert omega200["steps_until_solved"] is None and max(omega200["test_accuracy"]) < 0.3

@@ -27,7 +27,7 @@ def test_reproduce_writes_one_result_per_seed_with_its_provenance(tmp_path, repr
     assert table["seeds"] == [0, 1]
     assert [r["config"]["seed"] for r in table["results"]] == [0, 1]
     assert all(r["config"]["epochs"] == 20 for r in table["results"])
-    assert table["command"] == "python scripts/reproduce.py " + " ".join(argv)
+    assert table["command"] == "python scripts/reproduce.py " + " ".join(argv)  # nothing here needs shell quoting
     assert table["scale"] == "small with overrides {'epochs': 20}"
     assert table["threads"] == 1
     assert {"platform", "torch", "date_utc", "gpu"} <= set(table["machine"])
@@ -54,3 +54,17 @@ def test_seed_summary():
     assert seed_summary([3.0, 1.0, 2.0], "{:.1f}") == "2.0 (1.0 to 3.0)"
     assert seed_summary([44800, None, 51200], "{:,.0f}") == "2 of 3 runs: 48,000 (44,800 to 51,200)"
     assert seed_summary([None, None]) == "none of 2"
+
+
+def test_a_tagged_run_writes_beside_the_main_table(tmp_path, reproduce):
+    threads = torch.get_num_threads()
+    try:
+        assert reproduce.main(["sunspots", "--scale", "small", "--set", "epochs=(20)", "--tag", "short",
+                               "--out", str(tmp_path)]) == 0
+    finally:
+        torch.set_num_threads(threads)
+    assert [p.name for p in tmp_path.iterdir()] == ["sunspots-short.json"]
+    table = committed("sunspots-short", str(tmp_path))
+    assert table["tag"] == "short" and table["experiment"] == "sunspots" and table["seeds"] == [0]
+    # the command is one a shell can run again: the parenthesised value comes back quoted
+    assert table["command"].endswith("--set 'epochs=(20)' --tag short --out " + str(tmp_path))

@@ -74,3 +74,26 @@ def test_mathjax_is_served_by_the_site_not_a_cdn():
     assert "://" not in sphinx["mathjax_path"]
     assert "build/mathjax" in sphinx["html_extra_path"]
     assert yaml.safe_load((ROOT / "_config.yml").read_text())["launch_buttons"]["thebe"] is False
+
+
+REPRODUCTIONS = ["04_gradients/temporal_order", "05_lstm/adding_problem", "06_gru/music", "07_applications/charlm",
+                 "07_applications/sunspots", "08_attention/g2p"]
+
+
+@pytest.mark.parametrize("page", REPRODUCTIONS)
+def test_reproduction_section_has_its_figure_its_tables_and_its_variant(page, toc):
+    text = (ROOT / "chapters" / f"{page}.md").read_text()
+    assert f"file: chapters/{page}" in toc, "section not in _toc.yml"
+    assert text.startswith("---\njupytext:\n  text_representation:\n    format_name: myst\n"), "jupytext header"
+    cells = CODE_CELL.findall(text)
+    assert "%matplotlib inline" in cells[0], "without the inline backend (make book sets MPLBACKEND=Agg) no figure shows"
+    code = "\n".join(cells)
+    assert re.search(r"plot_\w+\(", code), "a figure computed at build time"
+    assert "from rnnbook.experiments.tables import committed" in code, "reads the committed full-scale table"
+    assert "**Model variant.**" in text and "**Comparison.**" in text
+    assert re.search(r"^\(repro-[\w-]+\)=$", text, re.M), "a label the chapter can link to"
+
+
+def test_every_reproduction_section_is_tested_here(toc):
+    sections = set(re.findall(r"file: chapters/(\d\d_\w+/(?!index)\w+)", toc))
+    assert sections == set(REPRODUCTIONS)

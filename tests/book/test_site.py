@@ -6,7 +6,8 @@ On every page it checks that
 
 * MathJax ran and typeset every formula: no ``$$``, ``\\(`` or ``\\[`` left in the visible text outside code,
   and ``mjx-container`` elements present where the page has maths;
-* every ``img`` loaded (``naturalWidth > 0``), and every chapter page has a figure made by its code;
+* every ``img`` loaded (``naturalWidth > 0``), and every chapter page and reproduction section has a
+  figure made by its code;
 * every internal link resolves: HTTP 200, and the ``#anchor`` exists in the target page;
 * nothing was loaded from anywhere but the local server;
 
@@ -165,7 +166,7 @@ def _check_page(driver, base: str, rel: Path) -> list[str]:
     if n_math and n_mjx < n_math:
         problems.append(f"{n_math} formulas but only {n_mjx} typeset (mjx-container)")
 
-    if rel.parts[0] == "chapters" and rel.name == "index.html":
+    if rel.parts[0] == "chapters":  # chapter pages and their reproduction sections
         n_fig = driver.execute_script("return document.querySelectorAll('.cell_output img').length")
         if n_fig < 1:
             problems.append("chapter page has no figure computed at build time (no image in a cell output)")

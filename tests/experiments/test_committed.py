@@ -4,8 +4,6 @@ The pages print these tables beside the papers' figures and state a verdict in p
 re-made by ``scripts/reproduce.py`` that no longer bears the verdict out fails here.
 """
 
-import pytest
-
 from rnnbook.experiments.tables import committed
 
 NAMES = ("adding", "temporal_order", "music", "sunspots", "charlm", "g2p")

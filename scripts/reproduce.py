@@ -49,32 +49,41 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")  # the experiments' progress
     os.makedirs(args.out, exist_ok=True)
+    overrides = {k: ast.literal_eval(v) for k, v in (kv.split("=", 1) for kv in args.set)}
+    threads = torch.get_num_threads()
     if args.threads:
         torch.set_num_threads(args.threads)
-    for name in args.names or list(RUNS):
-        t0 = time.time()
-        overrides = {k: ast.literal_eval(v) for k, v in (kv.split("=", 1) for kv in args.set)}
-        results = []
-        for seed in args.seeds:
-            results.append(RUNS[name](scale=args.scale, seed=seed, **overrides))
-            print(f"{name}, seed {seed}: {time.time() - t0:.1f} s", flush=True)
-        table = {
-            "experiment": name,
-            "tag": args.tag,
-            "scale": args.scale + (f" with overrides {overrides}" if overrides else ""),
-            "command": "python " + shlex.join([os.path.relpath(__file__, ROOT)] + (argv if argv is not None else sys.argv[1:])),
-            "machine": machine(),
-            "threads": torch.get_num_threads(),
-            "wall_seconds": round(time.time() - t0, 1),
-            "seeds": args.seeds,
-            "results": results,
-        }
-        path = os.path.join(args.out, f"{name}-{args.tag}.json" if args.tag else f"{name}.json")
-        with open(path + ".tmp", "w") as fh:
-            json.dump(table, fh, indent=1)
-        os.replace(path + ".tmp", path)
-        print(f"{name}: {table['wall_seconds']} s -> {path}", flush=True)
+    try:
+        for name in args.names or list(RUNS):
+            _run_one(name, args, overrides, argv)
+    finally:
+        torch.set_num_threads(threads)  # process-wide: leave a caller (a test) as it was
     return 0
+
+
+def _run_one(name, args, overrides, argv) -> None:
+    """Run experiment ``name`` once per seed and write its table."""
+    t0 = time.time()
+    results = []
+    for seed in args.seeds:
+        results.append(RUNS[name](scale=args.scale, seed=seed, **overrides))
+        print(f"{name}, seed {seed}: {time.time() - t0:.1f} s", flush=True)
+    table = {
+        "experiment": name,
+        "tag": args.tag,
+        "scale": args.scale + (f" with overrides {overrides}" if overrides else ""),
+        "command": "python " + shlex.join([os.path.relpath(__file__, ROOT)] + (argv if argv is not None else sys.argv[1:])),
+        "machine": machine(),
+        "threads": torch.get_num_threads(),
+        "wall_seconds": round(time.time() - t0, 1),
+        "seeds": args.seeds,
+        "results": results,
+    }
+    path = os.path.join(args.out, f"{name}-{args.tag}.json" if args.tag else f"{name}.json")
+    with open(path + ".tmp", "w") as fh:
+        json.dump(table, fh, indent=1)
+    os.replace(path + ".tmp", path)
+    print(f"{name}: {table['wall_seconds']} s -> {path}", flush=True)
 
 
 if __name__ == "__main__":

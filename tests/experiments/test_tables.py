@@ -19,10 +19,12 @@ def test_reproduce_writes_one_result_per_seed_with_its_provenance(tmp_path, repr
     argv = ["sunspots", "--scale", "small", "--seeds", "0", "1", "--threads", "1", "--set", "epochs=20",
             "--out", str(tmp_path)]
     threads = torch.get_num_threads()
+    torch.set_num_threads(2)
     try:
         assert reproduce.main(argv) == 0
+        assert torch.get_num_threads() == 2  # --threads 1 held for the run only
     finally:
-        torch.set_num_threads(threads)  # --threads sets torch's process-wide count
+        torch.set_num_threads(threads)
     table = committed("sunspots", str(tmp_path))
     assert table["seeds"] == [0, 1]
     assert [r["config"]["seed"] for r in table["results"]] == [0, 1]
@@ -57,12 +59,8 @@ def test_seed_summary():
 
 
 def test_a_tagged_run_writes_beside_the_main_table(tmp_path, reproduce):
-    threads = torch.get_num_threads()
-    try:
-        assert reproduce.main(["sunspots", "--scale", "small", "--set", "epochs=(20)", "--tag", "short",
-                               "--out", str(tmp_path)]) == 0
-    finally:
-        torch.set_num_threads(threads)
+    assert reproduce.main(["sunspots", "--scale", "small", "--set", "epochs=(20)", "--tag", "short",
+                           "--out", str(tmp_path)]) == 0
     assert [p.name for p in tmp_path.iterdir()] == ["sunspots-short.json"]
     table = committed("sunspots-short", str(tmp_path))
     assert table["tag"] == "short" and table["experiment"] == "sunspots" and table["seeds"] == [0]

@@ -30,3 +30,6 @@ from .positional import *  # noqa: F401,F403
 from .classifier import *  # noqa: F401,F403
 from .char_lm import *  # noqa: F401,F403
 from .scan import *  # noqa: F401,F403
+from .layernorm import *  # noqa: F401,F403
+from .feedforward import *  # noqa: F401,F403
+from .transformer import *  # noqa: F401,F403

@@ -14,3 +14,4 @@ from .gru import *  # noqa: F401,F403
 from .attention import *  # noqa: F401,F403
 from .multihead import *  # noqa: F401,F403
 from .scan import *  # noqa: F401,F403
+from .transformer import *  # noqa: F401,F403

@@ -57,6 +57,13 @@ def _code(cid: str, source: str, *, solution=False, grade=False, points=None) ->
     return cell
 
 
+def _tolerance(c) -> str:
+    """How the check compares, as the exercise states it."""
+    if c.rtol == 0 and c.atol == 0:
+        return "scored on the stated target, not compared number by number"
+    return f"compared with the reference at rtol {c.rtol:g}, atol {c.atol:g}"
+
+
 def _header(chapter: str, title: str, intro: str, exercises: list[Exercise]) -> str:
     rows = []
     total = 0.0
@@ -79,6 +86,16 @@ Each exercise is graded by one test cell. Its visible cases (shapes, a `np.linsp
 random inputs) run here as you work; hidden cases (other random seeds, edge cases such as T = 1 or H ≠ D)
 run when your notebook is graded, against the reference implementation. In nbgrader a test cell scores all
 its points or none; the course's autograder gives each case its share.
+
+## Numbers
+
+Every input is float64 (NumPy arrays; in a PyTorch exercise, float64 tensors), and each result is compared
+with the reference's elementwise, |yours − reference| ≤ atol + rtol · |reference|, with the tolerances
+stated under each exercise. Work in float64 throughout: NumPy keeps
+float64 unless you ask for less. A float32 intermediate (`astype(np.float32)`, `dtype=np.float32`,
+`torch.float32`) keeps only about 7 significant digits, which these tolerances do not allow for: it may
+cost points. Any correct order of operations, loops or vectorised code, is fine: float64 rounding
+differences are far below the tolerances.
 
 ## Before you submit
 
@@ -104,7 +121,7 @@ def build_notebook(chapter: str) -> nbformat.NotebookNode:
         c = get_check(ex.check)
         assert c.chapter == chapter, (c.id, chapter)
         assert "### BEGIN SOLUTION" in ex.code and "### END SOLUTION" in ex.code, ex.check
-        text = ex.text.strip() + f"\n\n*{_fmt_points(c.points)} points* (test cell `{c.id}`)."
+        text = ex.text.strip() + f"\n\n*{_fmt_points(c.points)} points* (test cell `{c.id}`; {_tolerance(c)})."
         cells.append(_md(f"{chapter}-ex{k}-task", f"## Exercise {k}: " + text))
         cells.append(_code(f"{chapter}-ex{k}-solution", ex.code, solution=True))
         # `_ =`: a number displayed as a cell's result would read as partial credit to nbgrader

@@ -158,7 +158,13 @@ $$\frac{\partial f}{\partial x_i} \approx \frac{f(x + h e_i) - f(x - h e_i)}{2h}
 
 Write `numerical_gradient(f, x, h)`, where `f()` takes no argument and reads `x`: perturb each entry of `x`
 *in place*, call `f`, and restore the entry. The test runs it on the loss of a two-layer network
-affine → tanh → affine → softmax cross-entropy, with respect to one of its weights.""",
+affine → tanh → affine → softmax cross-entropy, with respect to one of its weights.
+
+Use the step `h` you are given: some cases pass a large one ($h$ = 0.1 to 0.3), where the centred
+difference differs from the true gradient by far more than the tolerance, and the check compares with the
+centred difference *at that h*. Restoring means getting the old value back to within rounding: writing
+the saved value back is exact, and adding $h$ back after subtracting it (off by an ulp or so) is accepted
+too (the check allows a relative difference of $10^{-12}$).""",
         code='''def numerical_gradient(f, x, h=1e-5):
     """Centred-difference gradient of a scalar function with respect to an array.
 

@@ -57,8 +57,9 @@ array by
 
 $$\mathrm{coef} = \min\Big(1, \frac{\mathrm{max\_norm}}{\lVert g \rVert + 10^{-6}}\Big)$$
 
-(PyTorch's rule in `torch.nn.utils.clip_grad_norm_`). Return new arrays (leave the inputs unchanged) and the
-norm before clipping.""",
+(PyTorch's rule in `torch.nn.utils.clip_grad_norm_`). Return new arrays and the norm before clipping, and
+**leave the inputs unchanged**: unlike PyTorch's in-place `clip_grad_norm_`, `g *= coef` on the caller's
+arrays costs this exercise's points (the check compares `grads` before and after the call).""",
         code='''def clip_grad_norm(grads, max_norm):
     """Clip a list of gradient arrays by their global L2 norm.
 

@@ -24,8 +24,10 @@ and the gradients of `params = [Wx (V, H), Wh (H, H), b (H,), Wy (H, V), by (V,)
 input character is the *next* character of the text.
 
 Write `train_char_model` so that, with **at most `steps` = 250 calls** of `loss_and_grads` (a call beyond
-that raises), windows of `seq_len` = 24 characters and `batch_size` = 16, the returned parameters have a
-loss **at most 2.3 nats per character** on the whole text (evaluated in windows of 24 characters). Untrained,
+that raises), each on **at most `batch_size` = 16 windows of at most `seq_len` = 24 characters** (a call
+with more rows or longer windows raises, and the check scores 0 even if your loop catches it), the
+returned parameters have a loss **at most 2.3 nats per character** on the whole text (evaluated in windows
+of 24 characters). Untrained,
 the model is at about 4.4 nats/char, $\ln V$. Use `seed` for any randomness. Any sensible choice works: for
 example random windows, clipping by the global norm (chapter 4) and Adam ($\beta_1 = 0.9$,
 $\beta_2 = 0.999$, learning rate $10^{-2}$); plain gradient descent needs a large learning rate (about 1).

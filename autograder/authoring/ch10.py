@@ -79,16 +79,23 @@ First fold $h_0$ into the first step: $b_1 \leftarrow b_1 + a_1 h_0$; then $h_t$
 composition $(a_1, b_1) \bullet \dots \bullet (a_t, b_t)$. Hillis–Steele computes all prefixes at once: for
 offsets $d = 1, 2, 4, \dots < T$, replace every element $t \ge d$ by element $t - d$ combined with element
 $t$ (earlier map first), all $t$ in one vectorised operation, using the values from before this round.
-No loop over time: the loop is over the $\lceil\log_2 T\rceil$ offsets only. The result must equal
-exercise 2's. Write the combination inline or call your `combine` (then a mistake there costs points here
-too).""",
-        code='''def linear_recurrence_scan(a, b, h0):
+
+The function receives the composition as its argument `combine` (the check passes an exact one that counts
+its calls; in this notebook you may pass your exercise-1 `combine`). Compose with it, one call per round on
+all time steps at once: **no loop over time**. The check enforces this by counting: at most
+$2\lceil\log_2 T\rceil + 1$ calls of `combine` (one per round is what Hillis–Steele needs; the margin lets
+a work-efficient scan sweep up and down, and fold $h_0$ in with one more call), at least one when $T > 1$.
+A loop over time makes $T - 1$ calls and scores 0 (so does calling exercise 2's loop). The result must equal
+exercise 2's up to rounding.""",
+        code='''def linear_recurrence_scan(a, b, h0, combine):
     """h_t = a_t * h_{t-1} + b_t by a Hillis-Steele parallel scan (ceil(log2 T) vectorised rounds).
 
     Parameters
     ----------
     a, b : arrays of shape (N, T, H).
     h0 : array of shape (N, H).
+    combine : callable (a1, b1, a2, b2) -> (a, b), the composition of exercise 1 (first (a1, b1), then
+        (a2, b2)), elementwise on arrays of any shape; call it once per round, on all time steps at once.
 
     Returns
     -------
@@ -102,8 +109,8 @@ too).""",
     d = 1
     while d < T:
         A_new, B_new = A.copy(), B.copy()
-        A_new[:, d:] = A[:, :-d] * A[:, d:]  # earlier map first: (A[t-d], B[t-d]) then (A[t], B[t])
-        B_new[:, d:] = A[:, d:] * B[:, :-d] + B[:, d:]
+        # earlier map first: (A[t-d], B[t-d]) then (A[t], B[t]), for every t >= d in one call
+        A_new[:, d:], B_new[:, d:] = combine(A[:, :-d], B[:, :-d], A[:, d:], B[:, d:])
         A, B = A_new, B_new
         d *= 2
     h = B

@@ -13,7 +13,8 @@ import numpy as np
 
 from ._expected import EXPECTED
 
-__all__ = ["lin", "randn", "expected", "cases", "numerical_gradient", "gradcheck_flags"]
+__all__ = ["lin", "randn", "expected", "cases", "numerical_gradient", "gradcheck_flags", "snapshot",
+           "assert_unchanged"]
 
 
 def lin(shape, lo: float, hi: float) -> np.ndarray:
@@ -88,3 +89,24 @@ def gradcheck_flags(f, arrays, analytic, *, h: float = 1e-6, tol: float = 1e-6) 
     if len(analytic) != len(arrays):
         raise AssertionError(f"gradient check: expected {len(arrays)} gradients, got {len(analytic)}")
     return np.ones(len(arrays))
+
+
+def snapshot(**arrays) -> dict:
+    """Copies of the arrays (or lists/tuples of arrays) a check passes to the student, by argument name;
+    call the student with the originals, then :func:`assert_unchanged` with this snapshot."""
+    return {name: [np.array(a, copy=True) for a in x] if isinstance(x, (list, tuple)) else np.array(x, copy=True)
+            for name, x in arrays.items()}
+
+
+def assert_unchanged(fn: str, before: dict, **after) -> None:
+    """Raise AssertionError when the student's ``fn`` changed an argument in place (NaNs compare equal).
+
+    ``before`` is the :func:`snapshot` taken before the call, ``after`` the same arguments (the originals)
+    after it. The exercise text promises that the inputs are left unchanged.
+    """
+    for name, was in before.items():
+        now = after[name]
+        pairs = zip(was, now) if isinstance(was, list) else [(was, now)]
+        if any(not np.array_equal(w, np.asarray(n), equal_nan=True) for w, n in pairs):
+            raise AssertionError(f"{fn} changed its argument {name} in place; the exercise says leave the "
+                                 f"inputs unchanged")

@@ -50,6 +50,7 @@ RNN_STEP_FORWARD = Check(
     ),
     forbidden=("rnnbook", "torch"),
     description="next_h = tanh(x Wx + prev_h Wh + b) for one time step",
+    outputs=("next_h",),
 )
 
 
@@ -87,6 +88,7 @@ RNN_FORWARD = Check(
     ),
     forbidden=("rnnbook", "torch"),
     description="all hidden states of a vanilla RNN over a sequence, h (N, T, H)",
+    outputs=("h",),
 )
 
 
@@ -116,6 +118,7 @@ SOFTMAX_TEMPERATURE = Check(
     ),
     forbidden=("rnnbook", "torch", "scipy"),
     description="p = softmax(s / tau), row-wise and numerically stable",
+    outputs=("p",),
 )
 
 
@@ -154,6 +157,7 @@ SAMPLE_CHARS = Check(
     ),
     forbidden=("rnnbook", "torch"),
     description="characters drawn from a character RNN at a temperature, by inverse CDF of given uniforms",
+    outputs=("chars",),
 )
 
 CHECKS = [RNN_STEP_FORWARD, RNN_FORWARD, SOFTMAX_TEMPERATURE, SAMPLE_CHARS]

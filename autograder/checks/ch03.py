@@ -58,6 +58,7 @@ RNN_STEP_BACKWARD = Check(
                  ("gradient check N=3 D=2 H=3", _step_draw(3, 2, 3, "gradcheck"))]),
     forbidden=("rnnbook", "torch"),
     description="dx, dprev_h, dWx, dWh, db of one tanh RNN step",
+    outputs=("dx", "dprev_h", "dWx", "dWh", "db"),
 )
 
 
@@ -94,6 +95,7 @@ RNN_BACKWARD = Check(
                  ("gradient check N=1 T=4", _seq_draw(1, 4, 3, 2, "gradcheck"))]),
     forbidden=("rnnbook", "torch"),
     description="backpropagation through time: dx, dh0, dWx, dWh, db of a whole sequence",
+    outputs=("dx", "dh0", "dWx", "dWh", "db"),
 )
 
 
@@ -112,6 +114,7 @@ RNN_BACKWARD_TRUNCATED = Check(
                  ("k >= T (full BPTT)", _seq_draw(2, 4, 2, 3, k=10)), ("T=1", _seq_draw(3, 1, 4, 2, k=2))]),
     forbidden=("rnnbook", "torch"),
     description="truncated BPTT: the recurrent gradient is cut every k steps",
+    outputs=("dx", "dh0", "dWx", "dWh", "db"),
 )
 
 CHECKS = [RNN_STEP_BACKWARD, RNN_BACKWARD, RNN_BACKWARD_TRUNCATED]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..spec import Check
-from ._helpers import cases, lin, randn
+from ._helpers import assert_unchanged, cases, lin, randn, snapshot
 
 __all__ = ["CHECKS", "long_lag_loss_and_grads"]
 
@@ -34,6 +34,7 @@ GRADIENT_NORMS = Check(
                  ("T=1", _norms_draw(4, 1, 3)), ("N=1 H=1", _norms_draw(1, 8, 1))]),
     forbidden=("rnnbook", "torch"),
     description="the norm of dL/dh_t for every t when the loss reads only h_T",
+    outputs=("norms",),
 )
 
 
@@ -46,8 +47,19 @@ def _clip_draw(shapes, max_norm, scale=1.0, zero=False):
 
 def _run_clip(ns, inp):
     grads, max_norm = inp
-    clipped, total = ns["clip_grad_norm"](list(grads), max_norm)
-    return (*[np.asarray(g) for g in clipped], np.float64(total))
+    grads = list(grads)
+    before = snapshot(grads=grads)
+    clipped, total = ns["clip_grad_norm"](grads, max_norm)
+    assert_unchanged("clip_grad_norm", before, grads=grads)
+    clipped = [np.asarray(g, dtype=np.float64) for g in clipped]
+    if len(clipped) != len(grads):
+        raise AssertionError(f"expected clipped as a list of {len(grads)} arrays (one per gradient), "
+                             f"got {len(clipped)}")
+    for k, (c, g) in enumerate(zip(clipped, grads)):
+        if c.shape != g.shape:
+            raise AssertionError(f"clipped[{k}] has shape {c.shape}, expected {g.shape} (the shape of grads[{k}])")
+    # one flat array, so that the output has one name whatever the number of gradients
+    return (np.concatenate([c.ravel() for c in clipped]), np.float64(total))
 
 
 CLIP_GRAD_NORM = Check(
@@ -59,6 +71,7 @@ CLIP_GRAD_NORM = Check(
                  ("all zero", _clip_draw([(2, 3)], 1.0, zero=True)),
                  ("one scalar-like array", _clip_draw([(1,)], 0.1))]),
     forbidden=("rnnbook", "torch"),
+    outputs=("clipped", "total_norm"),
     description="scale all gradients by min(1, max_norm / (norm + 1e-6)); return them and the norm",
 )
 
@@ -120,6 +133,7 @@ TRAIN_LONG_LAG = Check(
                  ("clipping never active", _lag_draw(8, 5, 3, 10, 0.1, 1e6)),
                  ("one step", _lag_draw(4, 12, 5, 1, 0.3, 0.1))]),
     forbidden=("rnnbook", "torch"),
+    outputs=("losses", "Wx", "Wh", "b", "Wy", "by"),
     description="plain gradient descent on the long-lag task, with optional clipping; losses and parameters",
 )
 

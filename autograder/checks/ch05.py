@@ -60,6 +60,7 @@ LSTM_STEP_FORWARD = Check(
                  ("H != D, saturated gates", _step_draw(3, 7, 2, scale=60.0)), ("D=H=3", _step_draw(5, 3, 3))]),
     forbidden=("rnnbook", "torch"),
     description="one LSTM step: gates (i, f, g, o), next_c = f c + i g, next_h = o tanh(next_c)",
+    outputs=("next_h", "next_c"),
 )
 
 
@@ -99,6 +100,7 @@ LSTM_STEP_BACKWARD = Check(
                  ("H != D", _back_draw(3, 7, 2)), ("gradient check N=3 D=2 H=3", _back_draw(3, 2, 3, "gradcheck"))]),
     forbidden=("rnnbook", "torch"),
     description="gradients of one LSTM step: dx, dprev_h, dprev_c, dWx, dWh, db",
+    outputs=("dx", "dprev_h", "dprev_c", "dWx", "dWh", "db"),
 )
 
 
@@ -127,6 +129,7 @@ LSTM_FORWARD = Check(
                  ("H != D, long", _seq_draw(2, 25, 6, 2, scale=2.0)), ("N=1", _seq_draw(1, 5, 2, 3))]),
     forbidden=("rnnbook", "torch"),
     description="all hidden states of an LSTM over a sequence (c_0 = 0), h (N, T, H)",
+    outputs=("h",),
 )
 
 
@@ -170,8 +173,8 @@ def _run_cell(ns, inp):
     ((h * t(gh)).sum() + (c * t(gc)).sum()).backward()
     params = dict(cell.named_parameters())
     out = [h.detach().cpu(), c.detach().cpu(), xt.grad.cpu()]
-    if hx is not None:
-        out += [hx[0].grad.cpu(), hx[1].grad.cpu()]
+    # without a given state, h_0.grad and c_0.grad are zeros on both sides, so the outputs keep their names
+    out += [hx[0].grad.cpu(), hx[1].grad.cpu()] if hx is not None else [torch.zeros(N, H, dtype=torch.float64)] * 2
     out += [params[k].grad.cpu() for k in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
     return tuple(out)
 
@@ -185,6 +188,8 @@ LSTM_CELL = Check(
     forbidden=("rnnbook", "torch.nn.LSTM", "torch.nn.LSTMCell", "torch._VF", "torch.lstm", "torch.lstm_cell",
                "torch.nn.modules.rnn"),
     description="a torch.nn.Module with torch.nn.LSTMCell's parameters and results (outputs and gradients)",
+    outputs=("h_1", "c_1", "input.grad", "h_0.grad", "c_0.grad", "weight_ih.grad", "weight_hh.grad", "bias_ih.grad",
+             "bias_hh.grad"),
 )
 
 CHECKS = [LSTM_STEP_FORWARD, LSTM_STEP_BACKWARD, LSTM_FORWARD, LSTM_CELL]

@@ -56,6 +56,7 @@ GRU_STEP_FORWARD = Check(
                  ("H != D, saturated gates", _draw(3, 7, 2, scale=60.0)), ("D=H=3", _draw(5, 3, 3))]),
     forbidden=("rnnbook", "torch"),
     description="one GRU step as torch.nn.GRU: r, z, n = tanh(x W_n + b_xn + r (h W_hn + b_hn))",
+    outputs=("next_h",),
 )
 
 
@@ -78,6 +79,7 @@ GRU_STEP_BACKWARD = Check(
                  ("H != D", _draw(3, 7, 2, "compare")), ("gradient check N=3 D=2 H=3", _draw(3, 2, 3, "gradcheck"))]),
     forbidden=("rnnbook", "torch"),
     description="gradients of one GRU step: dx, dprev_h, dWx, dWh, dbx, dbh",
+    outputs=("dx", "dprev_h", "dWx", "dWh", "dbx", "dbh"),
 )
 
 CHECKS = [GRU_STEP_FORWARD, GRU_STEP_BACKWARD]

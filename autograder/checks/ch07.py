@@ -3,8 +3,9 @@
 The corpus is a slice of the Python standard library's own source (``textwrap.py``), read grader-side when
 the case's inputs are drawn and passed as an int array (V ≤ 100 characters). The check gives the student's
 loop a char-RNN ``loss_and_grads`` (plain NumPy BPTT, defined here) and a step budget; it counts the calls,
-then evaluates the returned parameters on the text and requires a stated loss. The reference loop (Adam)
-meets it with a margin.
+refuses a call with more than ``batch_size`` windows or windows longer than ``seq_len`` (the budget is stated
+in calls of that size), then evaluates the returned parameters on the text and requires a stated loss. The
+reference loop (Adam) meets it with a margin.
 """
 
 from __future__ import annotations
@@ -90,15 +91,28 @@ def _draw(start, length, seed):
 
 def _run(ns, inp):
     data, params, seed = inp
-    calls = [0]
+    calls, refused = [0], []
 
     def loss_and_grads(p, inputs, targets):
         calls[0] += 1
         if calls[0] > BUDGET:
-            raise RuntimeError(f"over budget: loss_and_grads may be called at most {BUDGET} times")
-        return char_rnn_loss_and_grads(p, np.asarray(inputs), np.asarray(targets))
+            refused.append(f"over budget: loss_and_grads may be called at most {BUDGET} times")
+            raise RuntimeError(refused[-1])
+        inputs, targets = np.asarray(inputs), np.asarray(targets)
+        if inputs.ndim != 2 or inputs.shape != targets.shape:
+            refused.append(f"loss_and_grads takes inputs and targets of one shape (B, L), got {inputs.shape} "
+                           f"and {targets.shape}")
+            raise ValueError(refused[-1])
+        if inputs.shape[0] > BATCH or inputs.shape[1] > SEQ_LEN:
+            refused.append(f"call {calls[0]} of loss_and_grads got {inputs.shape[0]} windows of "
+                           f"{inputs.shape[1]} characters; the exercise allows at most batch_size = {BATCH} "
+                           f"windows of seq_len = {SEQ_LEN} per call")
+            raise ValueError(refused[-1])
+        return char_rnn_loss_and_grads(p, inputs, targets)
 
     final = ns["train_char_model"](loss_and_grads, [p.copy() for p in params], data, BUDGET, SEQ_LEN, BATCH, seed)
+    if refused:  # also when the student's loop caught the exception
+        raise AssertionError(refused[0])
     final = [np.asarray(p, dtype=np.float64) for p in final]
     if [p.shape for p in final] != [p.shape for p in params]:
         raise AssertionError(f"expected parameters of shapes {[p.shape for p in params]}, "
@@ -118,6 +132,7 @@ TRAIN_CHAR_MODEL = Check(
     rtol=0.0, atol=0.0,
     forbidden=("rnnbook", "torch"),
     description=f"a training loop that brings a char RNN below {TARGET} nats/char in {BUDGET} steps",
+    outputs=("target reached",),
 )
 
 CHECKS = [TRAIN_CHAR_MODEL]

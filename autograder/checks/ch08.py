@@ -36,6 +36,21 @@ def _draw(N, S, Hd, He, A, mode=None, scale=1.0):
     return draw
 
 
+def _overflow_draw(N, S, Hd, He, A, peak=1000.0):
+    """Scores whose row maximum is about ``peak`` (> 709, where exp overflows), so that a softmax without the
+    max subtraction returns NaN: v is rescaled so that the smallest row maximum of e = u v equals ``peak``."""
+    base = _draw(N, S, Hd, He, A, scale=3.0)  # saturated u, so that e is nearly linear in v
+
+    def draw(rng):
+        while True:
+            query, keys, Wq, Wk, b, v = base(rng)
+            u = np.tanh((query @ Wq)[:, None, :] + keys @ Wk + b)  # (N, S, A)
+            low = float((u @ v).max(axis=1).min())
+            if low > 0.1 * np.abs(v).sum():
+                return query, keys, Wq, Wk, b, v * (peak / low)
+    return draw
+
+
 def _linspace(rng):
     N, S, Hd, He, A = 2, 4, 3, 5, 6
     return (lin((N, Hd), -0.5, 0.5), lin((N, S, He), -1.0, 1.0), lin((Hd, A), -0.3, 0.4), lin((He, A), -0.6, 0.2),
@@ -45,11 +60,16 @@ def _linspace(rng):
 ADDITIVE_FORWARD = Check(
     id="ch08_additive_attention_forward", chapter="ch08", functions=("additive_attention_forward",), reference=REF,
     run=lambda ns, inp: tuple(ns["additive_attention_forward"](*inp)[:2]),
-    cases=cases("ch08_additive_attention_forward", _linspace, [("random N=3 S=5", _draw(3, 5, 4, 3, 6))],
+    cases=cases("ch08_additive_attention_forward", _linspace,
+                [("random N=3 S=5", _draw(3, 5, 4, 3, 6)),
+                 ("sharp scores, max e = 1000 (exp overflows)", _overflow_draw(2, 4, 3, 3, 5)),
+                 ("sharp scores, max e = 800", _overflow_draw(3, 6, 4, 4, 8, peak=800.0))],
                 [("random N=4 S=7", _draw(4, 7, 5, 6, 3)), ("S=1", _draw(2, 1, 3, 4, 5)),
-                 ("sharp scores", _draw(3, 6, 4, 4, 8, scale=30.0)), ("N=1, H_dec != H_enc", _draw(1, 9, 2, 7, 4))]),
+                 ("sharp scores, max e = 5000", _overflow_draw(3, 6, 4, 4, 8, peak=5000.0)),
+                 ("N=1, H_dec != H_enc", _draw(1, 9, 2, 7, 4))]),
     forbidden=("rnnbook", "torch"),
     description="context and attention weights of additive attention for one decoder state",
+    outputs=("context", "alpha"),
 )
 
 
@@ -74,6 +94,7 @@ ADDITIVE_BACKWARD = Check(
                  ("gradient check S=4", _draw(2, 4, 2, 3, 3, "gradcheck"))]),
     forbidden=("rnnbook", "torch"),
     description="dquery, dkeys, dWq, dWk, db, dv of additive attention",
+    outputs=("dquery", "dkeys", "dWq", "dWk", "db", "dv"),
 )
 
 
@@ -102,6 +123,7 @@ DECODER_STEP = Check(
                  ("N=1, long source", _dec_draw(1, 15, 4, 2, 3, 3)), ("E=1", _dec_draw(5, 3, 1, 4, 4, 4))]),
     forbidden=("rnnbook", "torch"),
     description="one decoder step: attend with s_{t-1}, then s_t = tanh(y Wy + c Wc + s_{t-1} Ws + bs)",
+    outputs=("s", "context", "alpha"),
 )
 
 CHECKS = [ADDITIVE_FORWARD, ADDITIVE_BACKWARD, DECODER_STEP]

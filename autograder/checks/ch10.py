@@ -1,7 +1,9 @@
 """Checks of chapter 10, linear recurrences: the combine operator, the sequential loop, the parallel scan.
 
 Shape letters: N batch, T time, H hidden. The recurrence is elementwise, h_t = a_t ⊙ h_{t-1} + b_t, and
-the pair (a, b) stands for the map h ↦ a h + b; the scan is compared with the sequential reference.
+the pair (a, b) stands for the map h ↦ a h + b; the scan is compared with the sequential reference. The scan
+receives the composition as an argument ``combine``: the check passes an exact one that counts its calls, which
+is how "no loop over time" is enforced (at most 2⌈log2 T⌉ + 1 calls; a loop makes T − 1).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ COMBINE = Check(
                  ("random (6,)", _combine_draw((6,))), ("random (2, 2)", _combine_draw((2, 2)))]),
     forbidden=("rnnbook", "torch"),
     description="compose two affine maps: first (a1, b1), then (a2, b2)",
+    outputs=("a", "b"),
 )
 
 
@@ -43,22 +46,66 @@ def _rec_linspace(rng):
     return (lin((2, 5, 3), -0.9, 0.9), lin((2, 5, 3), 1.0, -1.0), lin((2, 3), -0.5, 0.5))
 
 
-def _rec_check(cid, fn, description, long_T):
+def _rounds(T: int) -> int:
+    """⌈log2 T⌉, the rounds of a Hillis–Steele scan over T steps."""
+    return max(0, int(T - 1).bit_length())
+
+
+def max_combine_calls(T: int) -> int:
+    """The most calls of ``combine`` the scan may make: two per round (a work-efficient, Blelloch-style scan
+    sweeps up and down) and one to fold h0 in; a loop over time makes T - 1 and exceeds it for T >= 8."""
+    return 2 * _rounds(T) + 1
+
+
+def _exact_combine(a1, b1, a2, b2):
+    return a1 * a2, a2 * b1 + b2
+
+
+def _run_sequential(ns, inp):
+    return (ns["linear_recurrence_sequential"](*inp),)
+
+
+def _run_scan(ns, inp):
+    a, b, h0 = inp
+    T = a.shape[1]
+    calls = [0]
+
+    def combine(a1, b1, a2, b2):  # the grader's combine: exact, and it counts
+        calls[0] += 1
+        return _exact_combine(np.asarray(a1), np.asarray(b1), np.asarray(a2), np.asarray(b2))
+
+    h = ns["linear_recurrence_scan"](a, b, h0, combine)
+    limit = max_combine_calls(T)
+    if calls[0] > limit:
+        raise AssertionError(f"linear_recurrence_scan called combine {calls[0]} times for T = {T}; a parallel scan "
+                             f"makes at most {limit} calls (2 per round of ceil(log2 T) = {_rounds(T)}, and one for "
+                             f"h0): no loop over time")
+    if T > 1 and calls[0] == 0:
+        raise AssertionError("linear_recurrence_scan never called combine: compose the steps with the combine "
+                             "it is given (one call per round, on all time steps at once)")
+    return (h,)
+
+
+def _rec_check(cid, fn, description, long_T, run, more_visible=()):
+    visible = [("random N=2 T=7 H=3", _rec_draw(2, 7, 3)), *more_visible]
     return Check(
         id=cid, chapter="ch10", functions=(fn,), reference=REF,
-        run=lambda ns, inp: (ns[fn](*inp),),
-        cases=cases(cid, _rec_linspace, [("random N=2 T=7 H=3", _rec_draw(2, 7, 3))],
+        run=run,
+        cases=cases(cid, _rec_linspace, visible,
                     [("T=1", _rec_draw(3, 1, 4)), ("T a power of two, zero h0", _rec_draw(2, 16, 2, zero_h0=True)),
                      (f"long T={long_T}, |a| up to 1.1", _rec_draw(1, long_T, 3, amax=1.1)),
                      ("N=4 T=13 H=1", _rec_draw(4, 13, 1))]),
         forbidden=("rnnbook", "torch", "scipy"),
         description=description,
+        outputs=("h",),
     )
 
 
 SEQUENTIAL = _rec_check("ch10_linear_recurrence_sequential", "linear_recurrence_sequential",
-                        "h_t = a_t h_{t-1} + b_t by a loop over time", 50)
+                        "h_t = a_t h_{t-1} + b_t by a loop over time", 50, _run_sequential)
 SCAN = _rec_check("ch10_linear_recurrence_scan", "linear_recurrence_scan",
-                  "the same h by a parallel (Hillis–Steele) scan of the combine operator", 77)
+                  "the same h by a parallel (Hillis–Steele) scan, at most 2 ceil(log2 T) + 1 calls of combine", 77,
+                  _run_scan, [("T=64: at most 13 calls of combine", _rec_draw(2, 64, 3, amax=0.9)),
+                              ("T=100 N=1: at most 15 calls of combine", _rec_draw(1, 100, 2, amax=1.0))])
 
 CHECKS = [COMBINE, SEQUENTIAL, SCAN]

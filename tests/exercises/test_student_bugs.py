@@ -82,8 +82,9 @@ BUGS = [
     ("ch10", "ch10_combine", "combine", "b = a2 * b1 + b2", "b = a1 * b2 + b1", "maps composed in the wrong order"),
     ("ch10", "ch10_linear_recurrence_sequential", "linear_recurrence_sequential", "prev = h0", "prev = 0 * h0",
      "h0 ignored"),
-    ("ch10", "ch10_linear_recurrence_scan", "linear_recurrence_scan", "B_new[:, d:] = A[:, d:] * B[:, :-d] + B[:, d:]",
-     "B_new[:, d:] = A[:, :-d] * B[:, d:] + B[:, :-d]", "later map applied first"),
+    ("ch10", "ch10_linear_recurrence_scan", "linear_recurrence_scan",
+     "combine(A[:, :-d], B[:, :-d], A[:, d:], B[:, d:])", "combine(A[:, d:], B[:, d:], A[:, :-d], B[:, :-d])",
+     "later map applied first"),
     ("ch07", "ch07_train_char_model", "train_char_model", "loss_and_grads(params, rows[:, :-1], rows[:, 1:])",
      "loss_and_grads(params, rows[:, :-1], rows[:, :-1])", "targets not shifted: predicts the input itself"),
 ]
@@ -165,8 +166,8 @@ def test_correct_answer_that_overflows_in_exp_keeps_its_points_and_writes_nothin
 VARIANTS = [
     ("ch04", "train_long_lag", "norm = np.sqrt(sum(np.sum(g ** 2) for g in grads))",
      "norm = np.linalg.norm(np.concatenate([g.ravel() for g in grads]))"),
-    ("ch10", "linear_recurrence_scan", "B_new[:, d:] = A[:, d:] * B[:, :-d] + B[:, d:]",
-     "_, B_new[:, d:] = combine(A[:, :-d], B[:, :-d], A[:, d:], B[:, d:])"),
+    ("ch10", "linear_recurrence_scan", "B[:, 0] = B[:, 0] + A[:, 0] * h0",
+     "_, B[:, 0] = combine(np.zeros_like(h0), h0, A[:, 0], B[:, 0])"),
     ("ch02", "softmax_temperature", "p = e / e.sum(axis=1, keepdims=True)  # (N, V)",
      "p = np.exp(z - np.log(e.sum(axis=1, keepdims=True)))"),
     ("ch05", "lstm_step_forward", "sig = lambda z: 0.5 * (1 + np.tanh(0.5 * z))", "sig = lambda z: 1 / (1 + np.exp(-z))"),

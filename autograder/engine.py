@@ -1,38 +1,43 @@
-"""Grade submissions of one assignment: plan the cases, run each submission sandboxed, compare, score.
+"""Grade submissions of one assignment: draw each student's cases, run the code sandboxed, compare, score.
 
-The grader's process draws every case's inputs (visible ones from the public seed, hidden ones from the
-course secret), computes the reference's outputs once per case, and sends each sandboxed submission only
-the inputs. Outputs come back as plain arrays and are compared here with :func:`autograder.compare.compare`.
-Work runs on a pool of fork-servers (one per core, driven by threads) or, with ``scheduler``, on a Dask
-cluster (see :func:`run_remote`). A check's score is its test cell's points times the share of its
-cases' points that passed; a forbidden API or a copy of the reference is reported per check.
+Everything that decides a verdict runs in the grader's process: each check's ``run`` is called here, with a
+:class:`~autograder.sandbox.RemoteNamespace` whose functions are the student's, executed in that student's
+own bubblewrap sandbox (:mod:`autograder.sandbox`); gradient checks, compositions and comparisons with the
+reference happen here, on the plain values the sandbox sends back. Visible cases are drawn from the public
+seed; hidden cases per student from an HMAC of the course secret (:func:`autograder.spec.hidden_rng`), so
+two students never share a hidden input and a re-grade draws the same ones. A check's score is its test
+cell's points times the share of its cases' points that passed. Every failure while reading, scanning,
+running, scoring or writing one submission becomes that submission's error; the others are graded anyway.
 """
 
 from __future__ import annotations
 
 import copy
-import importlib.util
 import inspect
 import os
-import sys
+import re
 import threading
+import time
+import traceback
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from .checks import chapter_checks, ASSIGNMENTS, CHAPTER_OF_ASSIGNMENT
+from .checks import ASSIGNMENTS, CHAPTER_OF_ASSIGNMENT, chapter_checks, get_check
 from .compare import NotPlainData, compare, to_plain
 from .copydetect import find_copies
-from .forbidden import forbidden_uses
+from .forbidden import ALWAYS_FORBIDDEN, forbidden_uses
 from .notebook import DEFAULT_SECRET, reference_namespace
-from .sandbox import ForkServer, Limits, SandboxRun
-from .spec import PUBLIC_SEED, case_rng
+from .sandbox import Limits, RemoteNamespace, Sandbox, SandboxError, StudentError, capabilities
+from .spec import PUBLIC_SEED, case_rng, hidden_rng
 from .template import SubmissionError, Template, extract
 
-__all__ = ["Submission", "CheckResult", "Result", "Plan", "grade", "run_remote", "close_servers", "course_secret", "secret_configured", "secret_file",
-           "find_submissions"]
+__all__ = ["Submission", "CheckResult", "Result", "Plan", "grade", "run_job", "run_remote", "close_servers",
+           "course_secret", "secret_configured", "secret_file", "weak_secret", "find_submissions", "clean"]
+
+MIN_SECRET = 32  # characters: `autograder init` writes 64 hex digits (256 bits)
 
 
 SECRET_FILE = ".autograder_secret"  # in the course's working directory; keep it out of version control, mode 600
@@ -65,10 +70,35 @@ def secret_configured() -> bool:
     return course_secret() != DEFAULT_SECRET
 
 
+def weak_secret(secret: str) -> str | None:
+    """Why ``secret`` is guessable (None when it is not): the public default, too short, or too few symbols."""
+    if secret == DEFAULT_SECRET:
+        return "it is the public default"
+    if len(secret) < MIN_SECRET:
+        return f"it has {len(secret)} characters, fewer than {MIN_SECRET}"
+    if len(set(secret)) < 8:
+        return "it uses fewer than 8 distinct characters"
+    return None
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def clean(text, limit: int = 500) -> str:
+    """Text from a submission made safe for a terminal, a file and a database: valid UTF-8 (lone surrogates
+    replaced), control characters and newlines escaped, at most ``limit`` characters."""
+    text = str(text)
+    text = text.encode("utf-8", "replace").decode("utf-8", "replace")
+    text = text.replace("\n", "\\n").replace("\t", " ")
+    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256 else "?", text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 @dataclass(frozen=True)
 class Submission:
     student: str
     path: str
+    problem: str | None = None      # set when the submission cannot be graded as found (e.g. a duplicate id)
 
 
 @dataclass
@@ -101,50 +131,38 @@ class Result:
         return float(sum(c.max_score for c in self.checks))
 
 
-def find_submissions(paths: list[str], assignment: str) -> list[Submission]:
-    """Notebook files (the student is the file's stem) or nbgrader's ``submitted/<student>/<assignment>/``."""
+def find_submissions(paths: list[str], assignment: str, notebook: str = "exercises.ipynb") -> list[Submission]:
+    """Notebook files (the student is the file's stem) or nbgrader's ``submitted/<student>/<assignment>/``.
+
+    In nbgrader's layout the released notebook's name is graded (``exercises.ipynb``), as ``nbgrader
+    autograde`` does. A path that does not exist is an error. Two submissions with one student id are both
+    reported as errors naming both files, so no one is graded with another's work."""
     subs = []
     for p in paths:
-        if os.path.isdir(p):
+        if not os.path.lexists(p):
+            raise FileNotFoundError(f"{p}: no such file or folder (expected notebooks or nbgrader's submitted/)")
+        if os.path.isdir(p) and not os.path.islink(p):
             direct = os.path.join(p, assignment)
             if os.path.isdir(direct) and not os.path.isdir(os.path.join(p, os.path.basename(p))):
-                # p is submitted/<student>/
-                subs += _notebooks(os.path.basename(os.path.normpath(p)), direct)
+                subs.append(Submission(os.path.basename(os.path.normpath(p)), os.path.join(direct, notebook)))
                 continue
             for student in sorted(os.listdir(p)):  # p is submitted/
                 d = os.path.join(p, student, assignment)
-                if os.path.isdir(d):
-                    subs += _notebooks(student, d)
+                if os.path.isdir(d) and not os.path.islink(os.path.join(p, student)):
+                    subs.append(Submission(student, os.path.join(d, notebook)))
         else:
             subs.append(Submission(os.path.splitext(os.path.basename(p))[0], p))
-    return subs
-
-
-def _notebooks(student, d):
-    nbs = sorted(f for f in os.listdir(d) if f.endswith(".ipynb"))
-    if not nbs:
-        return [Submission(student, os.path.join(d, "exercises.ipynb"))]
-    return [Submission(student, os.path.join(d, nbs[0]))]
-
-
-def _hidden_paths(extra=()) -> list[str]:
-    """What the sandbox hides: the reference, the solutions, the build, tests, the instructor's files."""
+    by_id: dict[str, list[Submission]] = {}
+    for s in subs:
+        by_id.setdefault(s.student, []).append(s)
     out = []
-    for mod in ("rnnbook", "autograder.reference", "autograder.authoring", "nbgrader"):
-        try:
-            spec = importlib.util.find_spec(mod)
-        except (ImportError, ValueError):
-            spec = None
-        if spec and spec.submodule_search_locations:
-            out += list(spec.submodule_search_locations)
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    for d in ("solutions", "build", "tests", "bench", ".git", "nbgrader_config.py", "results"):
-        out.append(os.path.join(root, d))
-    out += ["/root", os.path.expanduser("~")]
-    keep = (os.path.abspath(sys.prefix), os.path.dirname(os.path.abspath(__file__)), "/tmp")
-    paths = {os.path.abspath(p) for p in list(out) + list(extra) if p}
-    # never hide a folder that holds the interpreter or the grader's package (lazy imports need them)
-    return sorted(p for p in paths if not any(k == p or k.startswith(p.rstrip("/") + "/") for k in keep))
+    for s in subs:
+        same = by_id[s.student]
+        if len(same) > 1:
+            s = Submission(s.student, s.path, "two or more submissions for this student id: "
+                           + ", ".join(x.path for x in same) + " (none graded; give each file its own name)")
+        out.append(s)
+    return out
 
 
 @dataclass
@@ -154,171 +172,281 @@ class Plan:
     assignment: str
     template: Template
     checks: list
-    cases: list                      # (check, case, inputs)
-    expected: dict                   # (check id, case name) -> reference outputs (plain arrays)
+    secret: str
+    visible_only: bool
     reference_sources: dict
-    hide: list
     limits: Limits
+    unsafe: bool = False
+    torch: bool = False
+    always_forbidden: tuple = ()
+    _expected: dict = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
     def build(cls, assignment: str, *, source_dir: str | None = None, secret: str | None = None,
-              visible_only: bool = False, checks=None, limits: Limits = Limits(), hide=()) -> "Plan":
+              visible_only: bool = False, checks=None, limits: Limits = Limits(), unsafe: bool = False,
+              hide=()) -> "Plan":
         if assignment in ASSIGNMENTS:
             assignment = ASSIGNMENTS[assignment]
         if assignment not in CHAPTER_OF_ASSIGNMENT and checks is None:
             raise ValueError(f"assignment: expected one of {sorted(CHAPTER_OF_ASSIGNMENT)}, got {assignment!r}")
         root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
         src = os.path.join(source_dir or os.path.join(root, "solutions"), assignment, "exercises.ipynb")
+        if not os.path.exists(src):
+            raise FileNotFoundError(f"{src}: the instructor's notebook of {assignment} is not there (--source)")
         template = Template.load(src)
         checks = list(checks) if checks is not None else chapter_checks(assignment)
         checks = [c for c in checks if c.id in template.test_points]
         secret = course_secret() if secret is None else secret
-        cases, expected, refsrc = [], {}, {}
+        refsrc = {}
         for check in checks:
-            ref = reference_namespace(check)
-            for f, fn in ref.items():
+            for f, fn in reference_namespace(check).ns.items():
                 try:
                     refsrc[f] = inspect.getsource(fn)
                 except (OSError, TypeError):
                     pass
+        torch = any(not any(f == "torch" for f in c.forbidden) for c in checks)
+        always = set(ALWAYS_FORBIDDEN)
+        if checks:
+            always |= set.intersection(*[{f for f in c.forbidden if "." not in f} for c in checks])
+        return cls(assignment, template, checks, secret, visible_only, refsrc, limits, unsafe, torch,
+                   tuple(sorted(always)))
+
+    def cases_for(self, student: str) -> list:
+        """``[(check, case, inputs)]`` of one student: visible cases from the public seed, hidden ones from
+        the student's HMAC-derived seed."""
+        out = []
+        for check in self.checks:
             for case in check.cases:
-                if visible_only and not case.visible:
+                if self.visible_only and not case.visible:
                     continue
-                inputs = case.inputs(case_rng(PUBLIC_SEED if case.visible else secret, check.id, case.name))
+                rng = (case_rng(PUBLIC_SEED, check.id, case.name) if case.visible
+                       else hidden_rng(self.secret, student, check.id, case.name))
+                out.append((check, case, case.inputs(rng)))
+        return out
+
+    def expected(self, check, case, inputs):
+        """The reference's outputs on ``inputs`` (visible cases cached: they are the same for everyone)."""
+        key = (check.id, case.name) if case.visible else None
+        if key is not None:
+            with self._lock:
+                if key in self._expected:
+                    return self._expected[key]
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            value = to_plain(check.run(reference_namespace(check), copy.deepcopy(inputs)))
+        if key is not None:
+            with self._lock:
+                self._expected[key] = value
+        return value
+
+    def job(self, cells, cases) -> dict:
+        """What one submission's sandbox needs: its cells, and each case's inputs (never expected values).
+        Picklable, so that a Dask worker can run it (:func:`run_remote`)."""
+        return {"cells": cells, "cases": [(c.id, k.name, k.visible, i) for c, k, i in cases],
+                "limits": self.limits, "unsafe": self.unsafe, "torch": self.torch,
+                "always_forbidden": self.always_forbidden}
+
+
+def _case_message(exc: BaseException, check, visible: bool) -> tuple[str, list]:
+    """Feedback for a case whose run raised: what the student can act on, and never a hidden input."""
+    if isinstance(exc, StudentError):
+        if exc.forbidden:
+            return "uses an API this exercise forbids: " + ", ".join(exc.forbidden), list(exc.forbidden)
+        if exc.kind == "KeyError:name":
+            return (f"not defined: {', '.join(check.functions)} (is the function defined, with the name the "
+                    "exercise gives, and did its cell run?)"), []
+        return f"raised {exc.kind}" + (f": {exc.message}" if visible and exc.message else ""), []
+    if isinstance(exc, SandboxError):
+        return str(exc), []
+    if isinstance(exc, NotPlainData):
+        return f"returned something that is not an array or a number ({exc})", []
+    if isinstance(exc, AssertionError):
+        return str(exc) or "failed", []
+    if isinstance(exc, (ValueError, TypeError, IndexError)) and ("unpack" in str(exc) or "values" in str(exc)):
+        names = ", ".join(check.outputs) if check.outputs else None
+        return (f"returned the wrong number or kind of values ({exc})" +
+                (f"; expected ({names}, ...) as the exercise says" if names else "")), []
+    return f"its results could not be used ({type(exc).__name__})", []
+
+
+def run_job(job: dict) -> dict:
+    """Run one submission: start its sandbox, run its cells, and call each check's ``run`` here with the
+    student's functions proxied into the sandbox. Returns plain outputs per case, never verdicts.
+    (Run in the grader's process, or on a Dask worker, which is a grader process too.)"""
+    t0 = time.monotonic()
+    out = {"outputs": {}, "exec_error": None, "skipped": [], "isolation": [], "seconds": 0.0, "ended": None}
+    limits = job["limits"]
+    sb = Sandbox(limits, torch=job["torch"], unsafe=job["unsafe"])
+    try:
+        try:
+            sb.start()
+            out["isolation"] = list(sb.notes)
+            ready = sb.exec_cells(job["cells"], job["always_forbidden"])
+            err = ready["error"]
+            if err:
+                out["exec_error"] = f"{clean(err['cell'], 100)} raised {clean(err['type'], 60)} when it ran"
+            out["skipped"] = ready["skipped"]
+        except SandboxError as exc:
+            out["ended"] = str(exc)
+        for check_id, case_name, visible, inputs in job["cases"]:
+            check = get_check(check_id)
+            if out["ended"]:
+                out["outputs"][(check_id, case_name)] = ("error", out["ended"])
+                continue
+            ns = RemoteNamespace(sb, check.functions, check.forbidden, reveal=visible)
+            try:
                 with warnings.catch_warnings(), np.errstate(all="ignore"):
                     warnings.simplefilter("ignore")
-                    expected[(check.id, case.name)] = to_plain(check.run(ref, copy.deepcopy(inputs)))
-                cases.append((check, case, inputs))
-        return cls(assignment, template, checks, cases, expected, refsrc, _hidden_paths(hide), limits)
-
-    def job(self, sources: list[str]) -> dict:
-        """The part of the work that leaves the grader: sources and inputs only (never expected values)."""
-        return {"setup": self.template.setup, "sources": sources,
-                "plan": [(c.id, k.name, inputs) for c, k, inputs in self.cases],
-                "limits": self.limits, "hide": self.hide}
-
-
-_local = threading.local()
-_servers: list[ForkServer] = []
-_servers_lock = threading.Lock()
+                    value = to_plain(check.run(ns, copy.deepcopy(inputs)))
+                out["outputs"][(check_id, case_name)] = ("ok", value)
+            except SandboxError as exc:
+                out["ended"] = str(exc)
+                out["outputs"][(check_id, case_name)] = ("error", str(exc))
+            except Exception as exc:  # noqa: BLE001 - whatever the student's values made the check raise
+                msg, forb = _case_message(exc, check, visible)
+                out["outputs"][(check_id, case_name)] = ("forbidden" if forb else "error", forb or msg)
+    finally:
+        sb.close()
+        out["seconds"] = time.monotonic() - t0
+    return out
 
 
-def _server() -> ForkServer:
-    fs = getattr(_local, "fs", None)
-    if fs is None:
-        fs = _local.fs = ForkServer().start()
-        with _servers_lock:
-            _servers.append(fs)
-    return fs
-
-
-def run_remote(job: dict) -> SandboxRun:
-    """Run one submission's job in a sandbox of this process's fork-server (also what Dask workers call)."""
-    return _server().run(job["setup"], job["sources"], job["plan"], limits=job["limits"], hide=job["hide"])
+def run_remote(job: dict) -> dict:
+    """What a Dask worker runs: the same sandbox; a worker whose machine cannot enforce it refuses the job."""
+    caps = capabilities()
+    if not caps.complete and not job["unsafe"]:
+        raise SandboxError(f"this worker cannot sandbox: {caps.summary()}")
+    return run_job(job)
 
 
 def close_servers() -> None:
-    with _servers_lock:
-        for fs in _servers:
-            fs.close()
-        _servers.clear()
-    _local.__dict__.clear()
+    """Nothing stays running between submissions any more (each has its own sandbox); kept for callers."""
 
 
-def _score(plan: Plan, res: Result, sources: list[str], run: SandboxRun) -> None:
-    by_key = {(o.check, o.case): o for o in run.outputs}
-    copies = dict(find_copies(sources, plan.reference_sources)) if sources else {}
+def _score(plan: Plan, res: Result, ex, run: dict, cases) -> None:
+    sources = ex.sources if ex else []
+    try:
+        copies = dict(find_copies(sources, plan.reference_sources)) if sources else {}
+    except Exception:  # noqa: BLE001 - a source the detector cannot read is no copy
+        copies = {}
     for check in plan.checks:
-        cases = [(k, i) for c, k, i in plan.cases if c is check]
-        total = sum(k.points for k, _ in cases) or 1.0
+        mine = [(k, i) for c, k, i in cases if c is check]
+        total = sum(k.points for k, _ in mine) or 1.0
         pts = plan.template.test_points[check.id]
-        cr = CheckResult(check.id, 0.0, pts)
+        cr = CheckResult(check.id, 0.0, pts, visible_only=plan.visible_only)
         res.checks.append(cr)
-        uses = forbidden_uses(sources, check.functions, check.forbidden)
-        hits = {by_key[(check.id, k.name)].forbidden for k, _ in cases if (check.id, k.name) in by_key} - {None}
+        try:
+            uses = forbidden_uses(sources, check.functions, check.forbidden)
+        except (RecursionError, MemoryError, ValueError, SyntaxError):
+            uses = ["its source is too deeply nested to scan"]
+        hits = sorted({h for k, _ in mine for h in (run["outputs"].get((check.id, k.name), ("", ""))[1]
+                                                   if run["outputs"].get((check.id, k.name), ("",))[0] == "forbidden"
+                                                   else [])})
         if uses or hits:
-            why = uses + [f"imports {h} while running" for h in sorted(hits)]
-            cr.lines.append(f"0 points: uses an API this exercise forbids ({'; '.join(why)})")
+            why = uses + [f"used {h} while running" for h in hits]
+            cr.lines.append(clean(f"0 points: {check.id} uses an API this exercise forbids ({'; '.join(why)})", 400))
             continue
         earned = 0.0
-        for k, _ in cases:
-            o = by_key.get((check.id, k.name))
-            if o is None or o.error is not None:
-                ok, msg = False, (o.error if o else "not run")
+        for k, inputs in mine:
+            status, value = run["outputs"].get((check.id, k.name), ("error", "not run"))
+            if status != "ok":
+                ok, msg = False, clean(value, 300)
             else:
                 try:
-                    got = to_plain(o.value)
-                except NotPlainData as exc:
-                    ok, msg = False, str(exc)
-                else:
-                    v = compare(plan.expected[(check.id, k.name)], got, rtol=check.rtol, atol=check.atol,
-                                reveal=k.visible)
+                    exp = plan.expected(check, k, inputs)
+                    v = compare(exp, value, rtol=check.rtol, atol=check.atol, reveal=k.visible,
+                                names=check.outputs or None)
                     ok, msg = v.passed, v.message
                     if ok and k.expected is not None:
-                        v = compare(to_plain(k.expected), got, rtol=1e-6, atol=1e-8, reveal=True)
+                        v = compare(to_plain(k.expected), value, rtol=1e-6, atol=1e-8, reveal=True,
+                                    names=check.outputs or None)
                         ok, msg = v.passed, ("ok" if v.passed else "against the numbers in the notebook: " + v.message)
+                except Exception as exc:  # noqa: BLE001
+                    ok, msg = False, f"could not be compared ({type(exc).__name__})"
             earned += k.points if ok else 0.0
-            cr.lines.append(f"{'✓' if ok else '✗'} {check.id} [{k.name}] {msg}")
+            label = k.name if k.visible else f"hidden: {k.name}"
+            cr.lines.append(f"{'✓' if ok else '✗'} {check.id} [{label}] {msg}")
         cr.score = round(pts * earned / total, 6)
         for f in check.functions:
             if f in copies:
                 res.flags.append(f"{f}: near copy of the reference implementation (similarity {copies[f]:.2f})")
 
 
+def _zero(plan: Plan, res: Result, why: str) -> None:
+    res.error = clean(why, 300)
+    res.checks = [CheckResult(c.id, 0.0, plan.template.test_points[c.id], [f"not graded: {res.error}"])
+                  for c in plan.checks]
+
+
+def grade_one(plan: Plan, sub: Submission, *, runner=run_job) -> Result:
+    """Grade one submission; never raises: any failure becomes this submission's error row."""
+    res = Result(clean(sub.student, 200), plan.assignment, sub.path)
+    try:
+        if sub.problem:
+            _zero(plan, res, sub.problem)
+            return res
+        try:
+            ex = extract(plan.template, sub.path)
+        except SubmissionError as exc:
+            _zero(plan, res, str(exc))
+            return res
+        res.sha256 = ex.sha256
+        res.flags += [clean(p, 300) for p in ex.problems]
+        cases = plan.cases_for(sub.student)
+        run = runner(plan.job(ex.cells, cases))
+        res.isolation, res.seconds = run["isolation"], run["seconds"]
+        if run["exec_error"]:
+            res.flags.append(run["exec_error"])
+        if run["skipped"]:
+            res.flags.append("magics and shell commands were skipped, as the grader never runs them: "
+                             + clean(", ".join(run["skipped"]), 200))
+        if run["ended"] and not res.error:
+            res.flags.append(clean(run["ended"], 300))
+        _score(plan, res, ex, run, cases)
+    except BaseException as exc:  # noqa: BLE001 - one submission never stops the others
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
+        _zero(plan, res, f"the grader could not grade this submission ({clean(detail, 200)})")
+    res.flags = [clean(f, 400) for f in res.flags]
+    for c in res.checks:
+        c.lines = [clean(x, 600) for x in c.lines]
+    return res
+
+
 def grade(plan: Plan, submissions: list[Submission], *, workers: int | None = None, scheduler: str | None = None,
           on_result=None) -> list[Result]:
     """Grade every submission; a broken one gets an error row and never stops the others."""
     results: list[Result | None] = [None] * len(submissions)
-    jobs = []
-    for n, sub in enumerate(submissions):
-        res = Result(sub.student, plan.assignment, sub.path)
-        try:
-            ex = extract(plan.template, sub.path)
-        except SubmissionError as exc:
-            res.error = str(exc)
-            res.checks = [CheckResult(c.id, 0.0, plan.template.test_points[c.id], [f"not graded: {exc}"])
-                          for c in plan.checks]
-            results[n] = res
-            if on_result:
-                on_result(res)
-            continue
-        res.sha256 = ex.sha256
-        res.flags += ex.problems
-        jobs.append((n, res, ex.sources))
 
-    def finish(n, res, sources, run):
-        if isinstance(run, BaseException):
-            run = SandboxRun(exec_error=f"the grader could not run this submission: {run}")
-        res.isolation, res.seconds = run.isolation, run.seconds
-        if run.exec_error:
-            res.flags.append(run.exec_error)
-        _score(plan, res, sources, run)
+    def finish(n, res):
         results[n] = res
         if on_result:
-            on_result(res)
-
-    if scheduler:
-        from distributed import Client, as_completed
-        with Client(scheduler) as client:
-            futs = {client.submit(run_remote, plan.job(src), pure=False): (n, res, src) for n, res, src in jobs}
-            for fut in as_completed(futs):
-                try:
-                    run = fut.result()
-                except Exception as exc:
-                    run = exc
-                finish(*futs[fut], run)
-    else:
-        workers = workers or os.cpu_count() or 1
-
-        def one(item):
-            n, res, src = item
             try:
-                run = run_remote(plan.job(src))
-            except Exception as exc:
-                run = exc
-            return item, run
+                on_result(res)
+            except Exception as exc:  # noqa: BLE001 - writing one result must not lose the others
+                res.flags.append(clean(f"could not be recorded: {type(exc).__name__}: {exc}", 300))
 
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            for (n, res, src), run in pool.map(one, jobs):
-                finish(n, res, src, run)
+    pool_size = workers or os.cpu_count() or 1
+    runner, client = run_job, None
+    if scheduler:
+        from distributed import Client
+
+        try:
+            client = Client(scheduler, timeout="10s")
+        except (OSError, TimeoutError) as exc:
+            raise ValueError(f"--scheduler: expected a reachable Dask scheduler, got {scheduler!r} "
+                             f"({type(exc).__name__})") from None
+        pool_size = workers or max(1, sum(client.nthreads().values()))
+
+        def runner(job):
+            return client.submit(run_remote, job, pure=False).result()
+    try:
+        with ThreadPoolExecutor(max_workers=pool_size) as pool:
+            for n, res in enumerate(pool.map(lambda s: grade_one(plan, s, runner=runner), submissions)):
+                finish(n, res)
+    finally:
+        if client is not None:
+            client.close()
     return results

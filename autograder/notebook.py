@@ -22,6 +22,7 @@ import numpy as np
 
 from .checks import get_check
 from .compare import compare, to_plain
+from .namespace import LocalNamespace
 from .spec import PUBLIC_SEED, Check, case_rng
 
 __all__ = ["run_check", "DEFAULT_SECRET"]
@@ -29,17 +30,17 @@ __all__ = ["run_check", "DEFAULT_SECRET"]
 DEFAULT_SECRET = "rnnbook-course"  # overridden by AUTOGRADER_SECRET in the instructor's environment
 
 
-def _namespace(check: Check, namespace: Mapping) -> dict:
+def _namespace(check: Check, namespace: Mapping) -> LocalNamespace:
     missing = [f for f in check.functions if f not in namespace]
     if missing:
         raise NameError(f"{check.id}: define {', '.join(missing)} (run the cell with your solution first)")
-    return {f: namespace[f] for f in check.functions}
+    return LocalNamespace(namespace, check.functions)
 
 
-def reference_namespace(check: Check) -> dict:
+def reference_namespace(check: Check) -> LocalNamespace:
     """The reference implementation's namespace for ``check`` (only ever built in a trusted process)."""
     mod = importlib.import_module(check.reference)
-    return {f: getattr(mod, f) for f in check.functions}
+    return LocalNamespace({f: getattr(mod, f) for f in check.functions}, check.functions)
 
 
 def _quiet_run(check: Check, ns: Mapping, inputs: tuple):

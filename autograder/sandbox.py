@@ -1,455 +1,667 @@
-"""Run a student's code in a sandboxed child process: the fork-server and its client.
+"""Run one submission's code in a fresh bubblewrap sandbox, and call its functions from the grader.
 
-A :class:`ForkServer` starts ``python -m autograder.sandbox`` with a scrubbed environment; that process
-imports numpy, torch and the check definitions once (never the reference, the solutions or the gradebook)
-and forks one child per submission, so no submission pays the interpreter's start-up. The child:
+What the sandbox is (see the README's threat model; each promise is held by a test under tests/redteam and
+tests/autograder/test_sandbox.py):
 
-1. starts a session, and when it runs as root unshares the mount, network and PID namespaces (each one
-   that the kernel refuses is skipped and recorded in ``isolation``): a fresh tmpfs on ``/tmp`` and over
-   every path in ``hide`` (the repository's reference, solutions, build and tests folders, the gradebook,
-   the submissions), no network interface, and PID 1 of its own namespace so no process outlives it;
-2. redirects stdout/stderr to a file in a fresh working directory, closes every other inherited fd;
-3. sets rlimits (CPU, data, file size, open files, processes, no core), drops to ``nobody`` when root,
-   sets ``no_new_privs``, and replaces the environment with a fixed minimal one;
-4. runs the instructor's setup cells, then the solution sources in a fresh namespace whose ``__import__``
-   refuses forbidden modules (a meta-path finder refuses them too);
-5. answers each case the grader sends (inputs only) with ``to_plain(check.run(namespace, inputs))``.
+- **an allow-list root**: bubblewrap (``bwrap``) builds a new root holding only the interpreter, its
+  packages (wherever they are installed: a virtual environment under ``/tmp`` works) and the system
+  libraries, all read-only, with the grader's own packages masked; a private working folder (a tmpfs with
+  a size and an inode limit) at ``/tmp``; a fresh ``/proc`` and a minimal ``/dev``. No other host path.
+- **namespaces and user**: new user, PID, network, IPC, UTS and cgroup namespaces (no network device, no
+  view of other processes), no further user namespaces, uid ``nobody`` (the real, host-side uid when the
+  grader runs as root), no capabilities, ``no_new_privs``, and a seccomp filter that denies what a student
+  function never needs (ptrace, mount, keyrings, bpf, namespaces, kernel modules, perf, io_uring...).
+- **limits**: memory (shared mappings and tmpfs pages included) and process count by the kernel's cgroup
+  controllers (v1 ``memory``/``pids`` or v2), CPU time, file size and open files by rlimits, and one wall-
+  clock deadline for the whole submission, every message included.
+- **nothing survives**: bwrap's PID 1 takes every process with it when the submission ends, when the
+  deadline passes (the cgroup is killed), and when the grader dies (``--die-with-parent``); the working
+  folder is a mount of a private namespace and vanishes with it; the cgroup is removed.
 
-Only :mod:`autograder.wire` messages cross (JSON + ``.npz`` loaded with ``allow_pickle=False``). The grader
-compares, so nothing the child does can change a verdict except its own outputs.
+Where the machine lacks one of these (no root, no cgroups, no bwrap), :func:`capabilities` says what is not
+enforced: ``autograder check`` runs with a one-line note, ``autograder grade`` refuses unless ``--unsafe``.
+
+Inside runs only :mod:`autograder.driver` (with :mod:`autograder.wire`). :class:`Sandbox` is the grader's
+handle on one submission; :class:`RemoteNamespace` is what a check's ``run`` calls in the grader's process:
+``ns["f"](*args)`` becomes one message to the driver and the raw result one message back.
 """
 
 from __future__ import annotations
 
-import ctypes
+import atexit
+import json
 import os
-import resource
+import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+import uuid
 from dataclasses import dataclass, field
 
 from . import wire
-from .forbidden import ALWAYS_FORBIDDEN, is_forbidden
+from .spec import Callback
 
-__all__ = ["Limits", "ForkServer", "SandboxRun", "CaseOutput", "scrubbed_env"]
+__all__ = ["Limits", "Sandbox", "SandboxError", "RemoteNamespace", "Callback", "capabilities", "Capabilities",
+           "StudentError"]
 
-CLONE_NEWNS, CLONE_NEWNET, CLONE_NEWPID = 0x00020000, 0x40000000, 0x20000000
-MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 8, 4096, 1 << 14, 1 << 18
-PR_SET_NO_NEW_PRIVS, PR_SET_PDEATHSIG = 38, 1
 NOBODY = 65534
+HERE = os.path.dirname(os.path.abspath(__file__))
+DRIVER_FILES = [os.path.join(HERE, "driver.py"), os.path.join(HERE, "wire.py")]
+OWN_PACKAGES = ("autograder", "rnnbook", "nbgrader")
+ENV_PASS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "CUDA_VISIBLE_DEVICES")
+# What a student's function never needs; each is refused with EPERM (clone3 with ENOSYS, so that the
+# C library falls back to clone, whose namespace flags are refused below).
+SECCOMP_DENY = ("ptrace", "mount", "umount2", "pivot_root", "chroot", "keyctl", "add_key", "request_key", "bpf",
+                "unshare", "setns", "perf_event_open", "kexec_load", "kexec_file_load", "init_module",
+                "finit_module", "delete_module", "reboot", "swapon", "swapoff", "userfaultfd",
+                "process_vm_readv", "process_vm_writev", "acct", "quotactl", "syslog", "io_uring_setup",
+                "io_uring_enter", "io_uring_register", "open_by_handle_at", "name_to_handle_at", "fanotify_init",
+                "lookup_dcookie", "move_mount", "open_tree", "fsopen", "fsmount", "fspick", "mount_setattr",
+                "settimeofday", "clock_settime", "adjtimex", "sethostname", "setdomainname", "vhangup")
+CLONE_NS_FLAGS = 0x7E020000  # CLONE_NEWNS|NEWCGROUP|NEWUTS|NEWIPC|NEWUSER|NEWPID|NEWNET
 
 
 @dataclass(frozen=True)
 class Limits:
-    """Per-submission limits. wall_s covers the whole submission (exec and every case). Output: the child's
-    stdout and stderr go to a file in its working directory, never to the grader, capped by file_mb."""
+    """Per-submission limits. wall_s is one deadline for the whole submission (start, cells, every call)."""
 
     wall_s: float = 60.0
     cpu_s: int = 30
     memory_mb: int = 1024
     nproc: int = 32
-    file_mb: int = 8
+    file_mb: int = 16          # the working folder (a tmpfs) and any one file in it
+    inodes: int = 2048         # files and folders in the working folder
     nofile: int = 64
 
 
-@dataclass
-class CaseOutput:
-    check: str
-    case: str
-    value: tuple | None = None      # the child's outputs, decoded as plain arrays (not yet trusted)
-    error: str | None = None        # what went wrong in the child, shown to the student
-    forbidden: str | None = None    # a forbidden import the runtime guard refused
+class SandboxError(RuntimeError):
+    """The sandbox could not be started or ended early (a limit, a crash, the deadline); ``str`` says which."""
 
 
-@dataclass
-class SandboxRun:
-    exec_error: str | None = None
-    outputs: list[CaseOutput] = field(default_factory=list)
-    isolation: list[str] = field(default_factory=list)
-    ended: str | None = None        # why the child stopped early (timeout, exit, crash)
-    seconds: float = 0.0
+class StudentError(Exception):
+    """The student's function raised (``kind`` is the exception's type name, ``message`` is only set when
+    the call was made with ``reveal``) or used a forbidden API (``forbidden``)."""
 
-
-def scrubbed_env(home: str = "/nonexistent") -> dict:
-    """The fixed environment of the fork-server and of student code (no secret, no repository path)."""
-    return {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": home, "LANG": "C.UTF-8", "OMP_NUM_THREADS": "1",
-            "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "PYTHONDONTWRITEBYTECODE": "1",
-            "PYTHONNOUSERSITE": "1"}
+    def __init__(self, kind: str, message: str | None = None, forbidden=()):
+        super().__init__(kind if not message else f"{kind}: {message}")
+        self.kind, self.message, self.forbidden = kind, message, tuple(forbidden)
 
 
 # ---------------------------------------------------------------------------------------------------------
-# The grader's side
+# What this machine can enforce
 
 
-class ForkServer:
-    """A long-lived ``python -m autograder.sandbox`` process; :meth:`run` grades one submission in a child."""
+@dataclass
+class Capabilities:
+    root: bool
+    bwrap: str | None
+    cgroup: str | None          # "v1" or "v2"
+    seccomp: bool
+    missing: list[str]
 
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._proc = None
-        self._ctrl = None
+    @property
+    def complete(self) -> bool:
+        return not self.missing
 
-    def start(self) -> "ForkServer":
-        if self._proc is not None and self._proc.poll() is None:
-            return self
-        parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        cwd = tempfile.mkdtemp(prefix="autograder-fs-")
-        self._proc = subprocess.Popen(
-            [sys.executable, "-I", "-m", "autograder.sandbox", str(child.fileno())],
-            pass_fds=[child.fileno()], env=scrubbed_env(), cwd=cwd,
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        child.close()
-        self._ctrl = parent
-        header, _ = wire.recv(parent)  # "ready" once numpy, torch and the checks are imported
-        if header.get("op") != "ready":
-            raise RuntimeError(f"fork-server did not start: {header}")
+    def summary(self) -> str:
+        if self.complete:
+            return "sandbox: bubblewrap, cgroup memory and pids limits, seccomp, unprivileged user"
+        return "sandbox: not enforced on this machine: " + "; ".join(self.missing)
+
+
+_caps: Capabilities | None = None
+_caps_lock = threading.Lock()
+
+
+def _cgroup_paths() -> dict:
+    """The grader's own cgroup per controller: {"memory": dir, "pids": dir} (v1), or {"v2": dir}."""
+    out = {}
+    try:
+        with open("/proc/self/cgroup") as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return out
+    for line in lines:
+        _, ctrls, path = line.split(":", 2)
+        for c in ctrls.split(","):
+            if c in ("memory", "pids"):
+                d = os.path.join("/sys/fs/cgroup", c) + path
+                if os.path.isdir(d) and os.access(d, os.W_OK):
+                    out[c] = d
+        if ctrls == "" and not {"memory", "pids"} <= set(out):
+            for mnt in ("/sys/fs/cgroup", "/sys/fs/cgroup/unified"):
+                d = mnt + path
+                try:
+                    with open(os.path.join(mnt, "cgroup.controllers")) as f:
+                        have = f.read().split()
+                except OSError:
+                    continue
+                if {"memory", "pids"} <= set(have) and os.access(d, os.W_OK):
+                    out = {"v2": d}
+                    break
+    return out
+
+
+def capabilities() -> Capabilities:
+    """What this machine gives the sandbox (computed once per process)."""
+    global _caps
+    with _caps_lock:
+        if _caps is not None:
+            return _caps
+        root = os.geteuid() == 0
+        missing = []
+        bwrap = shutil.which("bwrap")
+        if bwrap:
+            try:
+                r = subprocess.run([bwrap, "--unshare-all", "--ro-bind", "/", "/", "--", "/bin/true"],
+                                   capture_output=True, timeout=20)
+                if r.returncode != 0:
+                    missing.append("bubblewrap cannot make namespaces here (" +
+                                   r.stderr.decode(errors="replace").strip()[:80] + ")")
+                    bwrap = None
+            except (OSError, subprocess.TimeoutExpired):
+                bwrap = None
+                missing.append("bubblewrap does not run")
+        else:
+            missing.append("no bubblewrap (apt-get install bubblewrap): no fresh root, no namespaces")
+        cg = _cgroup_paths() if root else {}
+        cgroup = "v2" if "v2" in cg else "v1" if {"memory", "pids"} <= set(cg) else None
+        if cgroup is None:
+            missing.append("no cgroup memory and pids limits (needs root and the controllers): memory "
+                           "by RLIMIT_AS only, no process-count limit")
+        if not root:
+            missing.append("not root: student code runs as your own user")
+        try:
+            import pyseccomp  # noqa: F401
+            seccomp = True
+        except (ImportError, OSError):
+            seccomp = False
+            missing.append("no seccomp filter (pip install pyseccomp; needs libseccomp)")
+        _caps = Capabilities(root, bwrap, cgroup, seccomp, missing)
+        return _caps
+
+
+_seccomp_file: str | None = None
+
+
+def _seccomp_bpf() -> str | None:
+    """A BPF program file for bwrap's ``--seccomp``, written once per process."""
+    global _seccomp_file
+    if _seccomp_file and os.path.exists(_seccomp_file):
+        return _seccomp_file
+    import errno
+
+    import pyseccomp as sc
+    f = sc.SyscallFilter(sc.ALLOW)
+    for name in SECCOMP_DENY:
+        try:
+            f.add_rule(sc.ERRNO(errno.EPERM), name)
+        except Exception:  # noqa: BLE001 - a syscall this kernel/arch does not have
+            pass
+    try:
+        f.add_rule(sc.ERRNO(errno.ENOSYS), "clone3")
+        f.add_rule(sc.ERRNO(errno.EPERM), "clone", sc.Arg(0, sc.MASKED_EQ, CLONE_NS_FLAGS, CLONE_NS_FLAGS))
+        for bit in range(17, 31):
+            if CLONE_NS_FLAGS & (1 << bit):
+                f.add_rule(sc.ERRNO(errno.EPERM), "clone", sc.Arg(0, sc.MASKED_EQ, 1 << bit, 1 << bit))
+    except Exception:  # noqa: BLE001
+        pass
+    fd, path = tempfile.mkstemp(prefix="autograder-seccomp-", suffix=".bpf")
+    with os.fdopen(fd, "wb") as out:
+        f.export_bpf(out)
+    _seccomp_file = path
+    atexit.register(lambda: os.path.exists(path) and os.unlink(path))
+    return path
+
+
+# ---------------------------------------------------------------------------------------------------------
+# cgroups
+
+
+class _Cgroup:
+    """One submission's cgroup(s): created with limits, killed and removed after."""
+
+    def __init__(self, caps: Capabilities, limits: Limits):
+        self.dirs = []
+        if caps.cgroup is None:
+            return
+        name = f"autograder-{os.getpid()}-{uuid.uuid4().hex[:12]}"
+        base = _cgroup_paths()
+        mem = limits.memory_mb << 20
+        if caps.cgroup == "v2":
+            d = os.path.join(base["v2"], name)
+            os.mkdir(d)
+            self.dirs = [d]
+            self._w(d, "memory.max", mem)
+            self._w(d, "memory.swap.max", 0, optional=True)
+            self._w(d, "pids.max", limits.nproc)
+        else:
+            dm, dp = os.path.join(base["memory"], name), os.path.join(base["pids"], name)
+            os.mkdir(dm)
+            os.mkdir(dp)
+            self.dirs = [dm, dp]
+            self._w(dm, "memory.limit_in_bytes", mem)
+            self._w(dm, "memory.memsw.limit_in_bytes", mem, optional=True)
+            self._w(dm, "memory.swappiness", 0, optional=True)
+            self._w(dp, "pids.max", limits.nproc)
+
+    @staticmethod
+    def _w(d, f, v, optional=False):
+        try:
+            with open(os.path.join(d, f), "w") as fh:
+                fh.write(str(v))
+        except OSError:
+            if not optional:
+                raise
+
+    @property
+    def procs_files(self) -> list[str]:
+        return [os.path.join(d, "cgroup.procs") for d in self.dirs]
+
+    def pids(self) -> list[int]:
+        out = set()
+        for p in self.procs_files:
+            try:
+                with open(p) as f:
+                    out |= {int(x) for x in f.read().split()}
+            except OSError:
+                pass
+        return sorted(out)
+
+    def memory_exceeded(self) -> bool:
+        for d in self.dirs:
+            for f, key in (("memory.oom_control", "oom_kill "), ("memory.events", "oom_kill ")):
+                try:
+                    with open(os.path.join(d, f)) as fh:
+                        for line in fh:
+                            if line.startswith(key) and int(line.split()[1]) > 0:
+                                return True
+                except OSError:
+                    pass
+            try:
+                with open(os.path.join(d, "memory.failcnt")) as fh:
+                    if int(fh.read()) > 0:
+                        return True
+            except (OSError, ValueError):
+                pass
+        return False
+
+    def kill_and_remove(self) -> None:
+        for _ in range(200):
+            pids = self.pids()
+            if not pids:
+                break
+            for pid in pids:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            time.sleep(0.01)
+        for d in self.dirs:
+            for _ in range(100):
+                try:
+                    os.rmdir(d)
+                    break
+                except FileNotFoundError:
+                    break
+                except OSError:
+                    time.sleep(0.02)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The sandbox of one submission
+
+
+def _allowed_paths() -> list[str]:
+    """The host paths bound read-only: the interpreter, its packages, the system's libraries."""
+    paths = {os.path.realpath(p) for p in [sys.base_prefix, sys.prefix, sys.exec_prefix] if p}
+    for p in sys.path:
+        if not p or not os.path.isdir(p):
+            continue
+        rp = os.path.realpath(p)
+        if any(os.path.isdir(os.path.join(rp, pkg)) and os.path.exists(os.path.join(rp, pkg, "__init__.py"))
+               for pkg in OWN_PACKAGES) and "-packages" not in rp:
+            continue  # a source checkout on sys.path (an editable install): never bound
+        paths.add(rp)
+    if sys.prefix != sys.base_prefix:
+        paths.add(os.path.abspath(sys.prefix))  # the venv as the interpreter names it (symlinks included)
+    out = sorted(paths)
+    return [p for p in out if not any(p != q and p.startswith(q.rstrip("/") + "/") for q in out)]
+
+
+def _masked_paths(binds: list[str]) -> list[str]:
+    """Our own packages where they are installed inside a bound folder (a non-editable install)."""
+    out = []
+    for p in sys.path:
+        if not p or "-packages" not in p or not os.path.isdir(p):
+            continue
+        for pkg in OWN_PACKAGES:
+            d = os.path.join(os.path.realpath(p), pkg)
+            if os.path.isdir(d):
+                out.append(d)
+    return sorted(set(out))
+
+
+class Sandbox:
+    """One submission's sandbox: :meth:`start`, :meth:`exec_cells`, then calls; :meth:`close` always.
+
+    Every message shares one deadline, ``start + limits.wall_s``; past it the sandbox is killed and the
+    current and later calls raise :class:`SandboxError` with the reason.
+    """
+
+    def __init__(self, limits: Limits = Limits(), *, torch: bool = False, unsafe: bool = False):
+        self.limits, self.torch, self.unsafe = limits, torch, unsafe
+        self.caps = capabilities()
+        self.notes: list[str] = []
+        self.ended: str | None = None
+        self.proc = None
+        self.cgroup = None
+        self.stage = None
+        self.work = None
+        self.deadline = None
+        self.ch = None
+        self._callbacks: dict[int, Callback] = {}
+        self.started = 0.0
+
+    # -- life cycle --------------------------------------------------------------------------------------
+
+    def _bwrap_args(self, stage_binds: list[tuple[str, str]], driver_dir: str, work: str) -> list[str]:
+        a = [self.caps.bwrap, "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--new-session",
+             "--uid", str(NOBODY), "--gid", str(NOBODY), "--hostname", "sandbox", "--cap-drop", "ALL",
+             "--clearenv"]
+        for k, v in self._env().items():
+            a += ["--setenv", k, v]
+        for name in ("bin", "lib", "lib32", "lib64", "sbin"):
+            p = "/" + name
+            if os.path.islink(p):
+                a += ["--symlink", os.readlink(p), p]
+        for src, dst in stage_binds:
+            a += ["--ro-bind", src, dst]
+        for m in _masked_paths([d for _, d in stage_binds]):
+            a += ["--tmpfs", m]
+        a += ["--proc", "/proc", "--dev", "/dev"]
+        for dev in sorted(os.listdir("/dev")):
+            if dev.startswith("nvidia"):
+                a += ["--dev-bind", f"/dev/{dev}", f"/dev/{dev}"]
+        a += ["--bind", work, "/tmp", "--ro-bind", driver_dir, "/sandbox", "--chdir", "/tmp"]
+        if self.caps.seccomp:
+            a += ["--seccomp", "5"]
+        a += ["--", sys.executable, "-I", "-B", "-c",
+              "import sys; sys.path.insert(0, '/sandbox'); import driver; driver.main()"]
+        return a
+
+    def _env(self) -> dict:
+        env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8", "TMPDIR": "/tmp",
+               "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
+               "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0", "MPLBACKEND": "Agg"}
+        env.update({k: os.environ[k] for k in ENV_PASS if k in os.environ})
+        return env
+
+    def start(self) -> "Sandbox":
+        caps, lim = self.caps, self.limits
+        if not caps.complete and not self.unsafe:
+            raise SandboxError(caps.summary() + " (pass --unsafe to run anyway)")
+        self.started = time.monotonic()
+        self.deadline = self.started + lim.wall_s
+        r_in, w_in = os.pipe()      # grader -> driver
+        r_out, w_out = os.pipe()    # driver -> grader
+        rl = {"RLIMIT_CPU": int(lim.cpu_s), "RLIMIT_FSIZE": lim.file_mb << 20, "RLIMIT_NOFILE": lim.nofile,
+              "RLIMIT_CORE": 0}
+        binds = _allowed_paths()
+        for p in ("/usr", "/etc/ld.so.cache", "/etc/alternatives"):
+            if os.path.exists(p) and not any(p.startswith(b.rstrip("/") + "/") or p == b for b in binds):
+                binds.append(p)
+        for name in ("bin", "lib", "lib32", "lib64", "sbin"):
+            if os.path.isdir("/" + name) and not os.path.islink("/" + name):
+                binds.append("/" + name)
+        cfg = {"fd_in": r_in, "fd_out": w_out, "rlimits": rl, "root": caps.root and bool(caps.bwrap)}
+        try:
+            self.cgroup = _Cgroup(caps, lim)
+            cfg["cgroups"] = self.cgroup.procs_files
+            if caps.cgroup is None:
+                rl["RLIMIT_AS"] = (lim.memory_mb + (2048 if self.torch else 512)) << 20
+            if caps.bwrap and caps.root:
+                self.stage = tempfile.mkdtemp(prefix="autograder-stage-")
+                os.chmod(self.stage, 0o755)
+                cfg.update(stage=self.stage, binds=binds, driver_files=DRIVER_FILES, work_bytes=lim.file_mb << 20,
+                           inodes=lim.inodes)
+                staged = [(os.path.join(self.stage, f"b{k}"), p) for k, p in enumerate(binds)]
+                cfg["bwrap"] = self._bwrap_args(staged, os.path.join(self.stage, "driver"),
+                                                os.path.join(self.stage, "work"))
+            else:
+                self.work = tempfile.mkdtemp(prefix="autograder-work-")
+                drv = os.path.join(self.work, ".driver")
+                os.mkdir(drv)
+                for f in DRIVER_FILES:
+                    shutil.copy(f, drv)
+                if caps.bwrap:
+                    sub = os.path.join(self.work, "tmp")
+                    os.mkdir(sub)
+                    cfg["bwrap"] = self._bwrap_args([(p, p) for p in binds], drv, sub)
+                else:
+                    cfg["bwrap"] = [sys.executable, "-I", "-B", "-c",
+                                    f"import sys, os; os.chdir({self.work!r}); sys.path.insert(0, {drv!r}); "
+                                    "import driver; driver.main()"]
+            if caps.seccomp and caps.bwrap:
+                cfg["seccomp"] = _seccomp_bpf()
+            self.proc = subprocess.Popen(
+                [sys.executable, "-I", "-m", "autograder.launch", json.dumps(cfg)],
+                pass_fds=(r_in, w_out), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE, cwd=self.work or "/", env={"PATH": "/usr/bin:/bin",
+                                                                   "PYTHONPATH": os.path.dirname(HERE)},
+                start_new_session=True)
+        finally:
+            os.close(r_in)
+            os.close(w_out)
+        self.ch = wire.Channel(r_out, w_in, deadline=self.deadline, max_payload=64 << 20)
+        self._wfd, self._rfd = w_in, r_out
+        self.notes.append(caps.summary())
+        try:
+            self.ch.send({"op": "start", "torch": bool(self.torch)})
+            header, _ = self._recv()
+            if header.get("op") != "started":
+                raise SandboxError("the sandbox did not start")
+        except SandboxError:
+            err = self._stderr()
+            self.close()
+            raise SandboxError(f"the sandbox did not start{': ' + err if err else ''}") from None
         return self
 
-    def close(self):
-        if self._proc is not None:
-            try:
-                self._proc.kill()
-                self._proc.wait(5)
-            except Exception:
-                pass
-            self._proc = None
-        if self._ctrl is not None:
-            self._ctrl.close()
-            self._ctrl = None
-
-    def run(self, setup: list[str], sources: list[str], plan: list[tuple[str, str, tuple]], *,
-            limits: Limits = Limits(), hide: list[str] = (), forbidden_always=ALWAYS_FORBIDDEN) -> SandboxRun:
-        """Run ``sources`` in a fresh sandboxed child and send it each ``(check_id, case_name, inputs)``."""
-        t0 = time.monotonic()
-        deadline = t0 + limits.wall_s
-        out = SandboxRun()
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        with self._lock:
-            self.start()
-            req = {"op": "fork", "limits": limits.__dict__, "hide": list(hide), "forbidden": list(forbidden_always)}
-            wire.send(self._ctrl, req)
-            socket.send_fds(self._ctrl, [b"x"], [theirs.fileno()])
-            reply, _ = wire.recv(self._ctrl)
-        theirs.close()
-        pid = reply["pid"]
+    def _stderr(self) -> str:
         try:
-            ours.settimeout(max(0.01, deadline - time.monotonic()))
-            wire.send(ours, {"op": "exec", "setup": setup, "sources": sources})
-            header, _ = wire.recv(ours)
-            out.isolation = header.get("isolation", [])
-            out.exec_error = header.get("error")
-            for check_id, case_name, inputs in plan:
-                co = CaseOutput(check_id, case_name)
-                out.outputs.append(co)
-                if out.ended:
-                    co.error = out.ended
-                    continue
+            if self.proc and self.proc.poll() is not None and self.proc.stderr:
+                return self.proc.stderr.read(2000).decode(errors="replace").strip().splitlines()[-1:][0]
+        except (OSError, IndexError, ValueError):
+            pass
+        return ""
+
+    def close(self) -> None:
+        """Kill everything of the submission and remove its traces (idempotent)."""
+        if self.cgroup is not None:
+            self.cgroup.kill_and_remove()
+        if self.proc is not None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            try:
+                self.proc.kill()
+                self.proc.wait(10)
+            except (OSError, subprocess.TimeoutExpired):
+                pass
+            if self.proc.stderr:
+                self.proc.stderr.close()
+            self.proc = None
+        for fd in (getattr(self, "_wfd", None), getattr(self, "_rfd", None)):
+            if fd is not None:
                 try:
-                    spec, payload = wire.encode(inputs)
-                    ours.settimeout(max(0.01, deadline - time.monotonic()))
-                    wire.send(ours, {"op": "case", "check": check_id, "case": case_name, "inputs": spec}, payload)
-                    header, payload = wire.recv(ours)
-                    co.error = header.get("error")
-                    co.forbidden = header.get("forbidden")
-                    if co.error is None:
-                        co.value = wire.decode(header["outputs"], payload)
-                except (socket.timeout, TimeoutError):
-                    out.ended = co.error = f"time limit: the submission ran past {limits.wall_s:g} s of wall-clock time"
-                except (EOFError, ConnectionError, OSError):
-                    out.ended = co.error = ("the submission's process ended before answering (sys.exit, os._exit, "
-                                            "a crash, or a CPU/memory limit)")
-                except (wire.WireError, ValueError, KeyError) as exc:
-                    co.error = f"the submission's process sent malformed data ({exc})"
-        except (socket.timeout, TimeoutError):
-            out.exec_error = out.ended = f"time limit: the solution cells ran past {limits.wall_s:g} s"
-        except (EOFError, ConnectionError, OSError, wire.WireError, ValueError):
-            out.exec_error = out.ended = ("the submission's process ended while its solution cells ran "
-                                          "(sys.exit, os._exit, a crash or a limit)")
-        finally:
-            ours.close()
-            _kill_group(pid)
-        if out.exec_error and not out.outputs:
-            out.outputs = [CaseOutput(c, n, error=out.exec_error) for c, n, _ in plan]
-        out.seconds = time.monotonic() - t0
-        return out
+                    os.close(fd)
+                except OSError:
+                    pass
+        self._wfd = self._rfd = None
+        for d in (self.stage, self.work):
+            if d:
+                shutil.rmtree(d, ignore_errors=True)
+        self.stage = self.work = None
 
+    def __enter__(self):
+        return self.start()
 
-def _kill_group(pid: int) -> None:
-    for kill in (os.killpg, os.kill):
+    def __exit__(self, *exc):
+        self.close()
+
+    # -- messages ----------------------------------------------------------------------------------------
+
+    def _end(self, why: str):
+        if self.ended is None:
+            self.ended = why
+            mem = self.cgroup is not None and self.cgroup.memory_exceeded()
+            if mem:
+                self.ended = f"memory limit: the submission used more than {self.limits.memory_mb} MiB"
+            if self.cgroup is not None:
+                self.cgroup.kill_and_remove()
+            if self.proc is not None:
+                try:
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
+        raise SandboxError(self.ended)
+
+    def _recv(self):
+        if self.ended:
+            raise SandboxError(self.ended)
         try:
-            kill(pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
+            return self.ch.recv()
+        except TimeoutError:
+            self._end(f"time limit: the submission ran past {self.limits.wall_s:g} s of wall-clock time")
+        except EOFError:
+            self._end("the submission's process ended (sys.exit, os._exit, a crash, or a CPU, memory or "
+                      "process limit)")
+        except (wire.WireError, OSError, ValueError) as exc:
+            self._end(f"the submission's process sent malformed data ({type(exc).__name__})")
 
+    def _send(self, header, payload=b""):
+        if self.ended:
+            raise SandboxError(self.ended)
+        try:
+            self.ch.send(header, payload)
+        except TimeoutError:
+            self._end(f"time limit: the submission ran past {self.limits.wall_s:g} s of wall-clock time")
+        except (OSError, ValueError):
+            self._end("the submission's process ended (sys.exit, os._exit, a crash, or a CPU, memory or "
+                      "process limit)")
 
-# ---------------------------------------------------------------------------------------------------------
-# The fork-server and the child (run as ``python -m autograder.sandbox FD``)
+    def exec_cells(self, cells: list[tuple[str, str]], always_forbidden=()) -> dict:
+        """Run ``[(label, source, tolerant), ...]`` in order (a tolerant cell runs statement by statement and
+        its failures are skipped: the instructor's set-up); returns {"error": {"cell", "type"} | None,
+        "skipped": [magics skipped]}."""
+        self._send({"op": "exec", "cells": [list(c) for c in cells], "always_forbidden": list(always_forbidden)})
+        header, _ = self._recv()
+        if header.get("op") != "ready":
+            self._end("the submission's process sent malformed data")
+        err = header.get("error")
+        if err is not None and not (type(err) is dict and type(err.get("cell")) is str and type(err.get("type")) is str):
+            self._end("the submission's process sent malformed data")
+        skipped = header.get("skipped")
+        skipped = [s for s in skipped if type(s) is str][:20] if type(skipped) is list else []
+        return {"error": err, "skipped": skipped}
 
-_libc = None
+    def call(self, fn: str, args: tuple, *, forbidden=(), reveal=False, return_args=False, op="call", dtype=None):
+        """``fn(*args)`` in the sandbox; returns its result (and the arguments after the call, with
+        ``return_args``). Raises :class:`StudentError` when the student's code raised or used a forbidden API,
+        :class:`SandboxError` when the sandbox ended."""
+        cbs: dict[int, Callback] = {}
+        sync = {}
 
-
-def _c():
-    global _libc
-    if _libc is None:
-        _libc = ctypes.CDLL(None, use_errno=True)
-    return _libc
-
-
-def _mount(src, target, fstype, flags, data=None) -> bool:
-    r = _c().mount(src.encode() if src else None, target.encode(), fstype.encode() if fstype else None,
-                   ctypes.c_ulong(flags), data.encode() if data else None)
-    return r == 0
-
-
-def _isolate(limits: dict, hide: list[str]) -> tuple[list[str], str]:
-    """Steps 1–3 of the module docstring, in the child. Returns (isolation notes, working directory)."""
-    notes = []
-    root = os.geteuid() == 0
-    ns_ok = False
-    if root and _c().unshare(CLONE_NEWNS) == 0 and _mount("none", "/", None, MS_REC | MS_PRIVATE):
-        ns_ok = True
-    if ns_ok and _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"size={limits['file_mb'] * 4 + 4}m,mode=1777"):
-        notes.append("fresh /tmp")
-        # the interpreter's own folders stay visible even when they lie under a hidden one (e.g. /root)
-        expose = sorted({os.path.realpath(p) for p in [sys.base_prefix, sys.prefix] + sys.path
-                         if p and os.path.isdir(p)})
-        staged = {}
-        for k, p in enumerate(expose):
-            if any(p.startswith(h.rstrip("/") + "/") for h in hide):
-                stage = f"/tmp/.expose{k}"
-                os.mkdir(stage)
-                if _mount(p, stage, None, MS_BIND | MS_REC):
-                    staged[p] = stage
-        for p in hide:
-            if os.path.isdir(p):
-                ok = _mount("tmpfs", p, "tmpfs", MS_NOSUID | MS_NODEV, "size=64k,mode=755")
-            elif os.path.exists(p):
-                ok = _mount("/dev/null", p, None, MS_BIND)
-            else:
+        def register(f):
+            k = len(cbs) + 1
+            cb = f if isinstance(f, Callback) else Callback(f)
+            cbs[k] = cb
+            if cb.sync:
+                sync[str(k)] = sorted(cb.sync)
+            return k
+        spec, payload = wire.encode(tuple(args), callback=register)
+        hdr = {"op": op, "fn": fn, "args": spec, "forbidden": list(forbidden), "reveal": bool(reveal),
+               "return_args": bool(return_args), "sync": sync}
+        if dtype:
+            hdr["dtype"] = dtype
+        self._send(hdr, payload)
+        while True:
+            header, payload = self._recv()
+            kind = header.get("op")
+            if kind == "callback":
+                self._serve_callback(cbs, header, payload)
                 continue
-            if not ok:
-                notes.append(f"could not hide {p}")
-        for p, stage in staged.items():
+            forb = header.get("forbidden")
+            forb = [str(f)[:80] for f in forb if type(f) is str][:5] if type(forb) is list else []
+            if kind == "raise":
+                t, m = header.get("type"), header.get("message")
+                t = t if type(t) is str else "an exception"
+                m = m if (type(m) is str and reveal) else None
+                raise StudentError(t[:80], m, forb)
+            if kind != "return":
+                self._end("the submission's process sent malformed data")
             try:
-                os.makedirs(p, exist_ok=True)
-                _mount(stage, p, None, MS_BIND | MS_REC)
-                _c().umount2(stage.encode(), 2)  # MNT_DETACH
-                os.rmdir(stage)
-            except OSError:
-                notes.append(f"could not expose {p}")
-        _mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "size=1m")
-        notes.append("grader paths hidden")
-    else:
-        notes.append("no mount namespace: grader paths protected by permissions only")
-    if _c().unshare(CLONE_NEWNET) == 0:
-        notes.append("no network")
-    else:
-        notes.append("network namespace unavailable")
-    work = tempfile.mkdtemp(prefix="sub-", dir="/tmp")
-    if root:
-        os.chown(work, NOBODY, NOBODY)
-    os.chdir(work)
-    return notes, work
+                value = wire.decode(header.get("value"), payload, handle=wire.Handle)
+            except (wire.WireError, ValueError, TypeError, KeyError):
+                self._end("the submission's process sent malformed data")
+            if forb:
+                raise StudentError("forbidden", None, forb)
+            if type(value) is not tuple or len(value) != (2 if return_args else 1):
+                self._end("the submission's process sent malformed data")
+            return value if return_args else value[0]
 
-
-def _limits(limits: dict, drop: bool, notes: list[str]) -> None:
-    def vm_data() -> int:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("VmData:"):
-                    return int(line.split()[1]) * 1024
-        return 0
-
-    mem = vm_data() + limits["memory_mb"] * 2**20
-    for res, val in ((resource.RLIMIT_CPU, limits["cpu_s"]), (resource.RLIMIT_DATA, mem),
-                     (resource.RLIMIT_FSIZE, limits["file_mb"] * 2**20), (resource.RLIMIT_NOFILE, limits["nofile"]),
-                     (resource.RLIMIT_CORE, 0)):
-        resource.setrlimit(res, (val, val))
-    if drop:
-        resource.setrlimit(resource.RLIMIT_NPROC, (limits["nproc"], limits["nproc"]))
-        os.setgroups([])
-        os.setgid(NOBODY)
-        os.setuid(NOBODY)
-        notes.append("runs as nobody")
-    else:
-        notes.append("runs as the grader's user (not root)")
-    _c().prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
-    notes.append(f"limits: {limits['cpu_s']} s CPU, {limits['memory_mb']} MiB data, {limits['file_mb']} MiB files")
-
-
-class _Guard:
-    """The runtime import guard: refuses ``always`` everywhere and ``current`` while a check runs."""
-
-    def __init__(self, always):
-        import builtins
-        self.always = tuple(always)
-        self.current: tuple = ()
-        self.hit: str | None = None
-        self.real = builtins.__import__
-
-    def _refused(self, name):
-        return is_forbidden(name, self.always) or is_forbidden(name, self.current)
-
-    def __call__(self, name, globals=None, locals=None, fromlist=(), level=0):
-        if level == 0:
-            names = [name] + [f"{name}.{f}" for f in (fromlist or ()) if isinstance(f, str)]
-            for n in names:
-                f = self._refused(n)
-                if f:
-                    self.hit = self.hit or n
-                    raise ImportError(f"{n} is forbidden in this exercise ({f})")
-        return self.real(name, globals, locals, fromlist, level)
-
-    # meta-path finder protocol: refuse loading the forbidden modules at all
-    def find_spec(self, fullname, path=None, target=None):
-        if self._refused(fullname):
-            self.hit = self.hit or fullname
-            raise ImportError(f"{fullname} is forbidden in this exercise")
-        return None
-
-
-def _child(sock: socket.socket, req: dict) -> None:
-    """The sandboxed child: never returns."""
-    import builtins
-    import copy
-    import warnings
-
-    import numpy as np
-
-    from .checks import get_check
-    from .compare import to_plain
-
-    limits = req["limits"]
-    root = os.geteuid() == 0
-    if root and _c().unshare(CLONE_NEWPID) == 0:
-        pid = os.fork()  # the grandchild is PID 1 of a new namespace: when it dies, everything it started dies
-        if pid:
-            sock.close()
-            try:
-                _, status = os.waitpid(pid, 0)
-            finally:
-                os._exit(0)
-        pid_note = "own PID namespace"
-    else:
-        pid_note = "no PID namespace: process group killed after the submission"
-    notes, work = _isolate(limits, req["hide"])
-    notes.append(pid_note)
-    out_fd = os.open(os.path.join(work, "output.txt"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    if root:
-        os.fchown(out_fd, NOBODY, NOBODY)
-    null = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(null, 0)
-    os.dup2(out_fd, 1)
-    os.dup2(out_fd, 2)
-    os.closerange(3, sock.fileno())
-    os.closerange(sock.fileno() + 1, 1 << 16)
-    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # writing past the file limit raises OSError instead
-    _limits(limits, root, notes)
-    os.environ.clear()
-    os.environ.update(scrubbed_env(home=work))
-    sys.path[:] = [p for p in sys.path if "site-packages" in p or p.startswith(sys.base_prefix)]
-
-    guard = _Guard(req["forbidden"])
-    for name in [m for m in sys.modules if is_forbidden(m, ("rnnbook", "autograder.reference", "nbgrader"))]:
-        del sys.modules[name]  # never loaded by the fork-server; dropped here in case a check module did
-    sys.meta_path.insert(0, guard)
-    safe_builtins = dict(builtins.__dict__)
-    safe_builtins["__import__"] = guard
-    ns = {"__name__": "__main__", "__builtins__": safe_builtins}
-
-    header, _ = wire.recv(sock)
-    error = None
-    import ast
-    for src in header["setup"]:  # the instructor's setup cells, statement by statement (imports of the
-        try:                     # grader's own package are refused by the guard and skipped)
-            stmts = ast.parse(src).body
-        except SyntaxError:
-            stmts = []
-        for st in stmts:
-            try:
-                exec(compile(ast.Module([st], []), "<setup>", "exec"), ns)
-            except BaseException:
-                pass
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
-        warnings.simplefilter("ignore")
-        for k, src in enumerate(header["sources"]):
-            try:
-                exec(compile(src, f"<solution cell {k + 1}>", "exec"), ns)
-            except SystemExit as exc:
-                error = f"a solution cell called sys.exit({exc.code!r})"
-            except BaseException as exc:
-                error = error or f"a solution cell raised {type(exc).__name__}: {str(exc)[:300]}"
-    wire.send(sock, {"op": "ready", "isolation": notes, "error": error})
-    while True:
+    def _serve_callback(self, cbs, header, payload):
+        k = header.get("id")
+        cb = cbs.get(k) if type(k) is int else None
         try:
-            header, payload = wire.recv(sock)
-        except EOFError:
-            os._exit(0)
-        reply: dict = {"error": None}
-        out = b""
-        try:
-            check = get_check(header["check"])
-            guard.current, guard.hit = tuple(check.forbidden), None
-            inputs = wire.decode(header["inputs"], payload)
-            with warnings.catch_warnings(), np.errstate(all="ignore"):
-                warnings.simplefilter("ignore")
-                result = check.run(ns, copy.deepcopy(inputs))
-            spec, out = wire.encode(to_plain(result))
-            reply["outputs"] = spec
-        except SystemExit as exc:
-            reply["error"] = f"called sys.exit({exc.code!r})"
-        except KeyError as exc:
-            reply["error"] = f"KeyError: {exc} (is the function defined, with the name the exercise gives?)"
-        except BaseException as exc:
-            reply["error"] = f"raised {type(exc).__name__}: {str(exc)[:300]}"
-        finally:
-            guard.current = ()
-        if guard.hit:
-            reply["forbidden"] = guard.hit
-        wire.send(sock, reply, out)
+            if cb is None:
+                raise wire.WireError("unknown callback")
+            value = wire.decode(header.get("value"), payload, handle=wire.Handle)
+            if type(value) is not tuple or len(value) != 2 or type(value[0]) is not tuple:
+                raise wire.WireError("malformed callback")
+            args, synced = value
+            import numpy as np
+            for pos, got in zip(sorted(cb.sync), synced):
+                target = cb.sync[pos]
+                got = np.asarray(got)
+                if got.shape != target.shape:
+                    raise wire.WireError("callback argument changed shape")
+                np.copyto(target, got, casting="unsafe")
+            result = cb.fn(*args)
+            spec, out = wire.encode(result)
+            self._send({"op": "result", "value": spec}, out)
+        except SandboxError:
+            raise
+        except wire.WireError:
+            self._end("the submission's process sent malformed data")
+        except Exception as exc:  # noqa: BLE001 - the grader's callback refused (e.g. over budget)
+            self._send({"op": "error", "message": f"{type(exc).__name__}: {exc}"[:300]})
 
 
-def _serve(fd: int) -> None:
-    import numpy  # noqa: F401  (imported once, shared by every child)
-    import torch  # noqa: F401
+class RemoteNamespace:
+    """What a check's ``run`` receives in the grader: ``ns["f"](*args)`` calls the student's ``f`` in the
+    sandbox; ``ns.call(f, *args, return_args=True)`` also returns the arguments as they were after the call;
+    ``ns.module(cls, ctor_args, state, inputs, grad_outputs)`` runs :func:`autograder.driver.torch_module_grads`
+    on the student's module class there."""
 
-    torch.set_num_threads(1)
-    from . import checks, compare  # noqa: F401
-    for ch in checks.ASSIGNMENTS:  # chapters still being written may not import yet
-        try:
-            checks.chapter_checks(ch)
-        except Exception:
-            pass
-    wire.decode(*wire.encode((numpy.zeros(2), 1.0)))  # warm the lazy imports (zipfile, encodings) of the wire
-    import encodings.cp437  # noqa: F401
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel
-    ctrl = socket.socket(fileno=fd)
-    wire.send(ctrl, {"op": "ready"})
-    while True:
-        try:
-            req, _ = wire.recv(ctrl)
-        except EOFError:
-            return
-        _msg, fds, _flags, _addr = socket.recv_fds(ctrl, 1, 1)
-        data = socket.socket(fileno=fds[0])
-        pid = os.fork()
-        if pid == 0:
-            try:
-                ctrl.close()
-                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-                os.setsid()
-                _c().prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-                _child(data, req)
-            finally:
-                os._exit(0)
-        data.close()
-        wire.send(ctrl, {"pid": pid})
+    def __init__(self, sandbox: Sandbox, functions, forbidden=(), reveal=False):
+        self.sb, self.functions, self.forbidden, self.reveal = sandbox, tuple(functions), tuple(forbidden), reveal
 
+    def __contains__(self, name):
+        return name in self.functions
 
-if __name__ == "__main__":
-    _serve(int(sys.argv[1]))
+    def __getitem__(self, name):
+        if name not in self.functions:
+            raise KeyError(name)
+        return lambda *args: self.sb.call(name, args, forbidden=self.forbidden, reveal=self.reveal)
+
+    def call(self, name, *args, return_args=False):
+        return self.sb.call(name, args, forbidden=self.forbidden, reveal=self.reveal, return_args=return_args)
+
+    def module(self, name, ctor_args, state, inputs, grad_outputs, dtype="float64"):
+        return self.sb.call(name, (tuple(ctor_args), dict(state), tuple(inputs), tuple(grad_outputs)),
+                            forbidden=self.forbidden, reveal=self.reveal, op="module", dtype=dtype)

@@ -22,12 +22,13 @@ code tells a student nothing a correct implementation would not know. A visible 
 from __future__ import annotations
 
 import hashlib
+import hmac
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
 import numpy as np
 
-__all__ = ["Case", "Check", "case_rng", "PUBLIC_SEED"]
+__all__ = ["Case", "Check", "Callback", "case_rng", "hidden_rng", "PUBLIC_SEED"]
 
 PUBLIC_SEED = "public"  # the seed of visible cases; hidden ones use the course secret
 
@@ -63,6 +64,8 @@ class Check:
     rtol, atol: comparison tolerances (float64 inputs, so tight by default).
     forbidden: dotted names the solution may not use (``"torch.nn.LSTM"``, ``"rnnbook"``); using one scores 0.
     description: one line shown in feedback.
+    outputs: the names of ``run``'s outputs as the exercise calls them (``("next_h", "next_c")``), used in feedback
+        instead of ``output 0``; empty means unnamed.
     """
 
     id: str
@@ -76,10 +79,24 @@ class Check:
     forbidden: tuple[str, ...] = ("rnnbook",)
     description: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict)
+    outputs: tuple[str, ...] = ()   # names of run's outputs as the exercise names them (next_h, dWx), for feedback
 
     @property
     def points(self) -> float:
         return float(sum(c.points for c in self.cases))
+
+
+@dataclass
+class Callback:
+    """A grader function passed to the student's code; ``sync`` maps an argument position of the call to a
+    grader-side array that receives that argument's contents before each callback (for functions such as a
+    numerical gradient, which perturb an array in place and then call ``f()``)."""
+
+    fn: object
+    sync: dict = field(default_factory=dict)
+
+    def __call__(self, *args):
+        return self.fn(*args)
 
 
 def case_rng(secret: str, check_id: str, case_name: str) -> np.random.Generator:
@@ -88,4 +105,13 @@ def case_rng(secret: str, check_id: str, case_name: str) -> np.random.Generator:
     Visible cases use ``PUBLIC_SEED``; hidden cases the course secret, so hidden inputs change with it.
     """
     digest = hashlib.sha256(f"{secret}\x00{check_id}\x00{case_name}".encode()).digest()
+    return np.random.default_rng(int.from_bytes(digest[:16], "little"))
+
+
+def hidden_rng(secret: str, student: str, check_id: str, case_name: str) -> np.random.Generator:
+    """The generator of a hidden case for one student: HMAC-SHA256 keyed by the course secret over (student,
+    check id, case name). Inputs differ between students and are the same on every re-grade of one student;
+    without the key they cannot be computed, and one student's inputs say nothing about another's."""
+    msg = "\x00".join((student, check_id, case_name)).encode("utf-8", "surrogatepass")
+    digest = hmac.new(secret.encode("utf-8", "surrogatepass"), msg, hashlib.sha256).digest()
     return np.random.default_rng(int.from_bytes(digest[:16], "little"))

@@ -8,8 +8,11 @@ instructor's setup code. From a submission it takes ONLY the sources of the solu
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
+import os
+import stat
 from dataclasses import dataclass, field
 
 import nbformat
@@ -22,12 +25,28 @@ class SubmissionError(ValueError):
 
 
 def _meta(cell) -> dict:
-    return (cell.get("metadata") or {}).get("nbgrader") or {}
+    m = cell.get("metadata") if isinstance(cell, dict) else None
+    m = m.get("nbgrader") if isinstance(m, dict) else None
+    return m if isinstance(m, dict) else {}
 
 
 def _source(cell) -> str:
     s = cell.get("source", "")
-    return "".join(s) if isinstance(s, list) else str(s)
+    if isinstance(s, list):
+        return "".join(x for x in s if isinstance(x, str))
+    return s if isinstance(s, str) else ""
+
+
+def _ipython(src: str) -> str:
+    """A cell's source as IPython runs it: magics and ``!`` commands become ``get_ipython()`` calls, which the
+    sandbox skips and reports (so ``%timeit f(x)`` left in a cell never stops the cell)."""
+    if "%" not in src and "!" not in src:
+        return src
+    try:
+        from IPython.core.inputtransformer2 import TransformerManager
+        return TransformerManager().transform_cell(src)
+    except Exception:  # noqa: BLE001 - not IPython syntax after all: run it as it is
+        return src
 
 
 @dataclass
@@ -37,12 +56,13 @@ class Template:
     test_points: dict[str, float]    # grade_id of each graded test cell -> points
     setup: list[str]                 # the instructor's locked, ungraded code cells (run before solutions)
     cells: list = field(default_factory=list)
+    locked: dict = field(default_factory=dict)   # grade_id -> source of each locked, ungraded code cell
 
     @classmethod
     def load(cls, path: str) -> "Template":
         nb = nbformat.read(path, as_version=4)
-        sol, pts, setup = [], {}, []
-        for c in nb.cells:
+        sol, pts, setup, locked = [], {}, [], {}
+        for k, c in enumerate(nb.cells):
             m = _meta(c)
             if c.cell_type != "code":
                 continue
@@ -52,53 +72,96 @@ class Template:
                 pts[m["grade_id"]] = float(m.get("points", 0))
             elif m.get("locked"):
                 setup.append(_source(c))
-        return cls(path, sol, pts, setup, list(nb.cells))
+                locked[m.get("grade_id") or f"locked cell {k + 1}"] = _source(c)
+        return cls(path, sol, pts, setup, list(nb.cells), locked)
 
 
 @dataclass
 class Extracted:
-    sources: list[str]
+    sources: list[str]               # the solution cells' sources, in the template's order (for scans)
     problems: list[str]
     sha256: str
+    cells: list = field(default_factory=list)   # [(label, source, tolerant)]: what the sandbox runs, in order
+
+
+MAX_NOTEBOOK = 64 << 20
+
+
+def read_notebook(path: str) -> bytes:
+    """The bytes of a submission, opened without following a symbolic link."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise SubmissionError("the submission is a symbolic link; only regular files are graded") from None
+        raise SubmissionError(f"cannot read the file: {exc.strerror}") from None
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+            raise SubmissionError("the submission is not a regular file")
+        raw = f.read(MAX_NOTEBOOK + 1)
+    if len(raw) > MAX_NOTEBOOK:
+        raise SubmissionError(f"the notebook is larger than {MAX_NOTEBOOK >> 20} MiB")
+    return raw
 
 
 def extract(template: Template, path: str) -> Extracted:
-    """The solution sources of the submission at ``path``; raises :class:`SubmissionError` if unreadable."""
-    try:
-        with open(path, "rb") as f:
-            raw = f.read(64 << 20)
-    except OSError as exc:
-        raise SubmissionError(f"cannot read the file: {exc.strerror}") from None
+    """What the sandbox runs of the submission at ``path``, as nbgrader's autograde would run it: every code
+    cell in the submission's order, except test cells; the instructor's locked cells with the instructor's
+    source; cells the student added, as they are. Raises :class:`SubmissionError` if it is not a notebook."""
+    raw = read_notebook(path)
     sha = hashlib.sha256(raw).hexdigest()
     try:
         data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise SubmissionError(f"not valid JSON ({exc})") from None
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        raise SubmissionError(f"not valid JSON ({type(exc).__name__})") from None
     if not isinstance(data, dict) or "cells" not in data and "worksheets" not in data:
         raise SubmissionError("not a Jupyter notebook (no 'cells')")
     major = data.get("nbformat")
     if major != 4:
-        raise SubmissionError(f"nbformat {major!r} is not supported: save the notebook with Jupyter (nbformat 4)")
-    if not isinstance(data.get("cells"), list):
+        raise SubmissionError(f"nbformat {str(major)[:20]!r} is not supported: save the notebook with Jupyter "
+                              "(nbformat 4)")
+    cells = data.get("cells")
+    if not isinstance(cells, list):
         raise SubmissionError("not a valid notebook ('cells' is not a list)")
-    try:
-        nb = nbformat.from_dict(data)
-        cells = list(nb.cells)
-    except Exception as exc:
-        raise SubmissionError(f"not a valid notebook ({exc})") from None
-    by_id, problems = {}, []
-    for c in cells:
-        if not isinstance(c, dict):
+    locked = {gid: src for gid, src in template.locked.items()}
+    tests = set(template.test_points)
+    by_id, problems, run, seen_locked = {}, [], [], set()
+    n_added = 0
+    for k, c in enumerate(cells):
+        if not isinstance(c, dict) or c.get("cell_type") != "code":
+            m = _meta(c) if isinstance(c, dict) else {}
+            if m.get("grade_id") in template.solution_ids:
+                problems.append(f"solution cell {str(m.get('grade_id'))[:60]!r} is no longer a code cell")
             continue
-        gid = _meta(c).get("grade_id")
+        m = _meta(c)
+        gid = m.get("grade_id")
+        gid = gid if isinstance(gid, str) else None
+        if gid in tests:
+            continue  # test cells never run: the grader runs the checks itself
+        if gid in locked:
+            if gid not in seen_locked:
+                run.append((f"cell {k + 1} (instructor's {gid})", locked[gid], True))
+                seen_locked.add(gid)
+            continue
+        src = _source(c)
         if gid in template.solution_ids:
-            if c.get("cell_type") != "code":
-                problems.append(f"solution cell {gid!r} is no longer a code cell")
-                continue
-            if not _meta(c).get("solution"):
+            if not m.get("solution"):
                 problems.append(f"cell {gid!r}: its nbgrader metadata was changed (taken as the solution anyway)")
-            by_id.setdefault(gid, _source(c))
+            if gid in by_id:
+                problems.append(f"solution cell {gid!r} appears twice (a copied cell keeps its metadata): both "
+                                "ran in order, so the later one's definitions count; nbgrader refuses such a notebook")
+                by_id[gid] += "\n" + src
+            else:
+                by_id[gid] = src
+            run.append((f"cell {k + 1} (solution {gid})", _ipython(src), False))
+        else:
+            n_added += 1
+            run.append((f"cell {k + 1} (added by the student)", _ipython(src), False))
+    for gid, src in locked.items():  # instructor's set-up cells a student deleted still run, first
+        if gid not in seen_locked:
+            run.insert(0, (f"instructor's {gid}", src, True))
     for gid in template.solution_ids:
         if gid not in by_id:
             problems.append(f"solution cell {gid!r} is missing (deleted, or its metadata was changed)")
-    return Extracted([by_id[g] for g in template.solution_ids if g in by_id], problems, sha)
+    return Extracted([by_id[g] for g in template.solution_ids if g in by_id]
+                     + [src for label, src, _ in run if "added by" in label], problems, sha, run)

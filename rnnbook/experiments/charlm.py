@@ -20,7 +20,7 @@ import torch
 from ..data.text import CharVocab, load_stdlib_text
 from ._common import VARIANT, setup
 
-__all__ = ["CHARLM_CONFIGS", "bigram_bpc", "run_charlm", "plot_charlm"]
+__all__ = ["CHARLM_CONFIGS", "NGRAM_ORDERS", "bigram_bpc", "ngram_bpc", "run_charlm", "plot_charlm"]
 
 CHARLM_CONFIGS = {
     "small": dict(train_chars=300_000, val_chars=30_000, emb=32, hidden=128, layers=1, seq_len=64, batch=32,
@@ -36,6 +36,49 @@ def bigram_bpc(train_ids: np.ndarray, val_ids: np.ndarray, V: int, alpha: float 
     np.add.at(counts, (train_ids[:-1], train_ids[1:]), 1.0)
     logp = np.log2(counts / counts.sum(1, keepdims=True))
     return float(-np.mean(logp[val_ids[:-1], val_ids[1:]]))
+
+
+NGRAM_ORDERS = (3, 4, 5)
+"""The n-gram models a run scores beside the LSTM (``ngram_bpc``)."""
+
+
+def _keys(ids: np.ndarray, k: int, V: int) -> np.ndarray:
+    """Integer codes of every k-character window of ``ids`` (k >= 1): shape (len(ids) - k + 1,)."""
+    key = np.zeros(len(ids) - k + 1, dtype=np.int64)
+    for j in range(k):
+        key = key * V + ids[j : len(ids) - k + 1 + j]
+    return key
+
+
+def ngram_bpc(train_ids: np.ndarray, val_ids: np.ndarray, V: int, n: int) -> float:
+    """Bits per character of an order-``n`` character model with Witten-Bell interpolation, on ``val_ids``.
+
+    P_k(w | h) = (c(h w) + u(h) P_{k-1}(w | h')) / (c(h) + u(h)), with c the training counts, u(h) the number
+    of distinct characters seen after the context h of k - 1 characters, h' the context without its first
+    character, and P_1 the add-0.5 unigram. Every order is a proper distribution over the V characters.
+    The first n - 1 validation characters are scored with the orders their context allows.
+    """
+    if n < 1 or V ** n >= 2**62:
+        raise ValueError(f"n: expected 1 <= n with V**n < 2**62 (V = {V}), got {n}")
+    train_ids, val_ids = np.asarray(train_ids, dtype=np.int64), np.asarray(val_ids, dtype=np.int64)
+    M = len(val_ids)
+    p = (np.bincount(train_ids, minlength=V)[val_ids] + 0.5) / (len(train_ids) + 0.5 * V)  # (M,) order 1
+    for k in range(2, n + 1):
+        grams, gram_count = np.unique(_keys(train_ids, k, V), return_counts=True)
+        ctx_of_gram = grams // V
+        ctxs, ctx_start, ctx_types = np.unique(ctx_of_gram, return_index=True, return_counts=True)
+        ctx_count = np.add.reduceat(gram_count, ctx_start)
+        vk = np.full(M, -1, dtype=np.int64)  # the k-gram ending at each validation position
+        vk[k - 1:] = _keys(val_ids, k, V)
+        ok = vk >= 0
+        vctx = vk // V
+        i = np.clip(np.searchsorted(ctxs, vctx), 0, len(ctxs) - 1)
+        seen_ctx = ok & (ctxs[i] == vctx)
+        j = np.clip(np.searchsorted(grams, vk), 0, len(grams) - 1)
+        c_hw = np.where(ok & (grams[j] == vk), gram_count[j], 0)
+        c_h, u_h = np.where(seen_ctx, ctx_count[i], 0), np.where(seen_ctx, ctx_types[i], 0)
+        p = np.where(seen_ctx, (c_hw + u_h * p) / np.maximum(c_h + u_h, 1), p)
+    return float(-np.mean(np.log2(p)))
 
 
 class _CharLSTM(torch.nn.Module):
@@ -77,7 +120,8 @@ def _sample(model, vocab, prime, n, dev, temperature=0.8, seed=0):
 
 
 def run_charlm(scale: str = "small", seed: int = 0, device=None, **overrides) -> dict:
-    """Train the character LSTM; returns the bpc curve, the bigram bpc and a sample."""
+    """Train the character LSTM; returns the bpc curve, the bigram bpc, the n-gram bpc
+    (``ngram_bpc``, order -> bpc, Witten-Bell) and a sample."""
     dev = setup(scale, seed, device)
     cfg = dict(CHARLM_CONFIGS[scale], **overrides)
     train = load_stdlib_text("train", cfg["train_chars"])
@@ -109,6 +153,7 @@ def run_charlm(scale: str = "small", seed: int = 0, device=None, **overrides) ->
         config=dict(cfg, seed=seed, device=str(dev), vocab_size=V,
                     variant=VARIANT["lstm"].replace("one layer", f"{cfg['layers']} layer(s)") + f", {cfg['hidden']} units"),
         bigram_bpc=bigram_bpc(tr, va, V),
+        ngram_bpc={n: ngram_bpc(tr, va, V, n) for n in NGRAM_ORDERS},
         unigram_bpc=float(-np.mean(np.log2((np.bincount(tr, minlength=V) + 0.5)[va] / (len(tr) + 0.5 * V)))),
         final_val_bpc=res["val_bpc"][-1],
         sample=_sample(model, vocab, "def ", cfg["sample_chars"], dev, seed=seed),

@@ -5,8 +5,9 @@ translate", on CMUdict words (:func:`rnnbook.data.load_cmudict`, stress stripped
 bidirectional ``torch.nn.GRU`` encoder over letters and a ``torch.nn.GRUCell`` decoder over
 phonemes, trained with teacher forcing and decoded greedily:
 
-* without attention (Cho et al. 2014): the decoder sees one fixed context, the mean of the
-  encoder states, at every step;
+* without attention: the decoder sees one fixed context at every step, as in Cho et al. (2014), but
+  that context is the mean of the (bidirectional) encoder states, not Cho et al.'s summary of the
+  encoder's last state; the decoder starts from tanh(W mean);
 * with attention (Bahdanau et al.): at step t the context is sum_j a_tj h_j with
   a_t = softmax_j(v^T tanh(W_s s_{t-1} + W_h h_j)), so the weights a_tj form an alignment.
 
@@ -111,7 +112,11 @@ def _tensors(pairs, dev):
 
 
 def run_g2p(scale: str = "small", seed: int = 0, device=None, **overrides) -> dict:
-    """Train both models; returns PER on held-out words, examples and one attention map."""
+    """Train both models; returns PER on held-out words, examples and one attention map.
+
+    ``per_by_length``: one ``[letters, edit errors, reference phonemes, words]`` row per word length of the test
+    words, so that PER can be read by length (errors over phonemes, pooled over the words of that length).
+    """
     dev = setup(scale, seed, device)
     cfg = dict(G2P_CONFIGS[scale], **overrides)
     rng = np.random.default_rng(seed)
@@ -140,17 +145,24 @@ def run_g2p(scale: str = "small", seed: int = 0, device=None, **overrides) -> di
         model.eval()
         pred, att_w = model.greedy(src_te)
         errs, n, examples = 0, 0, []
+        by_len = {}  # word length -> [edit errors, reference phonemes, words]
         for i, (w, ref) in enumerate(test):
             hyp = []
             for k in pred[i].tolist():
                 if k == EOS:
                     break
                 hyp.append(PHONEMES[k - 3] if k >= 3 else "?")
-            errs += edit_distance(hyp, ref)
+            e = edit_distance(hyp, ref)
+            errs += e
             n += len(ref)
+            acc = by_len.setdefault(len(w), [0, 0, 0])
+            acc[0] += e
+            acc[1] += len(ref)
+            acc[2] += 1
             if i < 8:
                 examples.append({"word": w, "reference": " ".join(ref), "predicted": " ".join(hyp)})
         res = {"per": errs / n, "examples": examples,
+               "per_by_length": [[L, e, r, k] for L, (e, r, k) in sorted(by_len.items())],
                "variant": "bidirectional torch.nn.GRU encoder, torch.nn.GRUCell decoder" + (", additive attention" if att else ", fixed mean context")}
         if att:
             i = max(range(min(50, len(test))), key=lambda j: len(test[j][0]))
@@ -167,10 +179,11 @@ def plot_g2p(result: dict, ax=None):
     import matplotlib.pyplot as plt
 
     al = result["attention"]["alignment"]
-    ax = ax or plt.subplots(figsize=(4, 4))[1]
-    ax.imshow(np.array(al["weights"]), cmap="Greys", aspect="auto")
+    ax = ax or plt.subplots(figsize=(4.4, 4))[1]
+    im = ax.imshow(np.array(al["weights"]), cmap="Greys", aspect="auto", vmin=0, vmax=1)
+    ax.figure.colorbar(im, ax=ax, label="attention weight")
     ax.set_xticks(range(len(al["word"])), list(al["word"]))
     ax.set_yticks(range(len(al["phonemes"])), al["phonemes"])
-    ax.set_xlabel("letter")
+    ax.set_xlabel("letter read")
     ax.set_ylabel("predicted phoneme")
     return ax

@@ -21,16 +21,20 @@ import torch
 from ..data.music import N_KEYS, load_chorales
 from ._common import VARIANT, make_rnn, setup
 
-__all__ = ["MUSIC_CONFIGS", "PAPER_MUSIC", "run_music", "plot_music"]
+__all__ = ["MUSIC_CONFIGS", "PAPER_MUSIC", "PAPER_MUSIC_NAMES", "run_music", "plot_music"]
 
 MUSIC_CONFIGS = {
     "small": dict(max_chorales=60, hidden={"rnn": 100, "lstm": 50, "gru": 58}, epochs=40, batch=8, lr=3e-3),
     "full": dict(max_chorales=None, hidden={"rnn": 100, "lstm": 50, "gru": 58}, epochs=120, batch=8, lr=3e-3),
 }
-# Chung et al. (2014), Table 2, JSB Chorales, test NLL per frame. Only the GRU's 8.54 was checked
-# against a second source when this was written; the tanh and LSTM values are marked unverified.
-PAPER_MUSIC = {"gru": {"test": 8.54, "verified": True}, "lstm": {"test": 8.67, "verified": False},
-               "rnn": {"test": 8.61, "verified": False}}
+# Chung et al. (2014), Table 2, JSB Chorales, test NLL per frame (the best of their runs for each unit, about
+# 20,000 parameters each). One secondary source gives 9.19 for the tanh RNN; the paper's table says 9.10.
+PAPER_MUSIC = {
+    "rnn": {"test": 9.10, "source": "Chung et al. (2014), Table 2 (one secondary source gives 9.19)"},
+    "gru": {"test": 8.54, "source": "Chung et al. (2014), Table 2"},
+    "lstm": {"test": 8.67, "source": "Chung et al. (2014), Table 2"},
+}
+PAPER_MUSIC_NAMES = {"rnn": "tanh RNN (paper)", "lstm": "LSTM (paper)", "gru": "GRU (paper)"}
 
 
 class _Net(torch.nn.Module):

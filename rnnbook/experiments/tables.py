@@ -11,7 +11,7 @@ import os
 
 import numpy as np
 
-__all__ = ["RESULTS_DIR", "committed", "describe_source", "seed_summary"]
+__all__ = ["RESULTS_DIR", "committed", "describe_source", "html_table", "seed_summary", "show_table"]
 
 RESULTS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "results")
 
@@ -54,3 +54,47 @@ def seed_summary(values, fmt: str = "{:.3f}") -> str:
     if len(vals) < len(values):
         out = f"{len(vals)} of {len(values)} runs: {out}"
     return out
+
+
+def _cell_html(value) -> str:
+    """One cell's text, HTML-escaped; `backticked` spans become <code>."""
+    import html
+    import re
+
+    text = html.escape("" if value is None else str(value))
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", text)
+
+
+def html_table(header, rows, caption: str | None = None, note: str | None = None) -> str:
+    """An HTML table (``<table class="rnnbook-results">``): ``header`` a list of column names, ``rows`` lists
+    of cells (a short row is padded with empty cells), ``caption`` above it, ``note`` in a paragraph below.
+
+    MyST-NB renders a Markdown output as CommonMark, which has no tables: the reproduction pages show
+    their results with this instead (``IPython.display.HTML(html_table(...))``).
+    """
+    header = list(header)
+    if not header:
+        raise ValueError("html_table: expected at least one column name, got none")
+    body = []
+    for row in rows:
+        row = list(row)
+        if len(row) > len(header):
+            raise ValueError(f"html_table: expected at most {len(header)} cells a row, got {len(row)}: {row!r}")
+        row += [""] * (len(header) - len(row))
+        body.append("<tr>" + "".join(f"<td>{_cell_html(c)}</td>" for c in row) + "</tr>")
+    out = ['<div class="rnnbook-table-wrap"><table class="rnnbook-results">']
+    if caption:
+        out.append(f"<caption>{_cell_html(caption)}</caption>")
+    out.append("<thead><tr>" + "".join(f"<th>{_cell_html(h)}</th>" for h in header) + "</tr></thead>")
+    out.append("<tbody>" + "".join(body) + "</tbody></table>")
+    if note:
+        out.append(f'<p class="rnnbook-table-note">{_cell_html(note)}</p>')
+    out.append("</div>")
+    return "\n".join(out)
+
+
+def show_table(header, rows, caption: str | None = None, note: str | None = None):
+    """``IPython.display.HTML`` of :func:`html_table`: the last expression of a table cell."""
+    from IPython.display import HTML
+
+    return HTML(html_table(header, rows, caption, note))

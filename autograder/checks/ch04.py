@@ -49,8 +49,9 @@ def _run_clip(ns, inp):
     grads, max_norm = inp
     grads = list(grads)
     before = snapshot(grads=grads)
-    clipped, total = ns["clip_grad_norm"](grads, max_norm)
-    assert_unchanged("clip_grad_norm", before, grads=grads)
+    # the arguments as they were after the call (in the grader they come back from the sandbox)
+    (clipped, total), (grads_after, _) = ns.call("clip_grad_norm", grads, max_norm, return_args=True)
+    assert_unchanged("clip_grad_norm", before, grads=grads_after)
     clipped = [np.asarray(g, dtype=np.float64) for g in clipped]
     if len(clipped) != len(grads):
         raise AssertionError(f"expected clipped as a list of {len(grads)} arrays (one per gradient), "

@@ -55,6 +55,18 @@ def test_adding_lstm_and_gru_solve_t100_on_every_seed_and_the_tanh_rnn_does_not(
         assert r["rnn"]["final_test_mse"] > 0.5 * r["chance_mse"]
 
 
+def test_adding_without_chrono_initialisation_neither_gated_cell_leaves_the_mean():
+    """The pages (chapter 5, chapter 6, the adding reproduction): with torch.nn's default initialisation the
+    LSTM and the GRU solve T = 100 on none of the seeds, and end at the predict-the-mean level."""
+    t = table("adding-nochrono")
+    assert t["tag"] == "nochrono" and len(t["seeds"]) >= 3
+    for r in t["results"]:
+        assert r["config"]["T"] == 100 and r["config"]["chrono"] is False
+        for m in ("lstm", "gru"):
+            assert r[m]["sequences_until_solved"] is None, (m, r["config"]["seed"])
+            assert r[m]["final_test_mse"] > 0.9 * r["chance_mse"], (m, r["config"]["seed"])
+
+
 def test_adding_paper_rows_are_table_7():
     from rnnbook.experiments.adding import PAPER_ADDING
 

@@ -165,8 +165,8 @@ NUMERICAL_GRADIENT = Check(
     # The cases with a large step (h >= 0.1): there the centred difference differs from one with h = 1e-5 by
     # 50 to 900 times the tolerance (over 300 draws each), so a function that ignores h cannot pass.
     cases=cases("ch01_numerical_gradient", _net_linspace,
-                [("random, dW1", _net_draw(4, 3, 5, 3, 0)), ("h=0.1, dW1", _net_draw(4, 3, 5, 3, 0, h=0.1)),
-                 ("h=0.3, db1", _net_draw(3, 4, 3, 2, 1, h=0.3))],
+                [("random, dW1", _net_draw(4, 3, 5, 3, 0)), ("large step h=0.1, dW1", _net_draw(4, 3, 5, 3, 0, h=0.1)),
+                 ("large step h=0.3, db1", _net_draw(3, 4, 3, 2, 1, h=0.3))],
                 [("random, db1", _net_draw(5, 4, 3, 4, 1)), ("h=0.2, dW2", _net_draw(6, 2, 4, 3, 2, h=0.2)),
                  ("N=1, db2", _net_draw(1, 3, 2, 5, 3)), ("h=0.3, dW1", _net_draw(3, 2, 3, 2, 0, h=0.3))]),
     rtol=1e-5, atol=1e-8,

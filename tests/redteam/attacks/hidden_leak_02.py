@@ -1,0 +1,64 @@
+# Puts every float it receives (visible and hidden cases alike) into every channel it can reach: an exception's
+# class name (not truncated today), its message, stdout, file names in every writable folder, a forbidden import's
+# name (the runtime guard reports it), and outputs of the wrong shape that carry the values.
+# assignment: 02_rnn
+# class: hidden
+# expect-zero: all
+# %% ch02-ex1-solution
+import os
+import numpy as np
+
+_calls = [0]
+
+
+def _floats(args, limit=400):
+    out = []
+
+    def walk(a):
+        if len(out) >= limit:
+            return
+        if isinstance(a, (tuple, list)):
+            for x in a:
+                walk(x)
+        elif hasattr(a, "detach"):
+            walk(a.detach().cpu().numpy())
+        elif isinstance(a, np.ndarray) and a.dtype.kind == "f":
+            out.extend(repr(float(v)) for v in a.ravel()[: limit - len(out)])
+        elif isinstance(a, float):
+            out.append(repr(a))
+    walk(args)
+    return out
+
+
+def _leak(args, n_out):
+    vals = _floats(args)
+    text = " ".join(vals)
+    print("LEAK", text)
+    for d in (".", "/tmp", "/var/tmp", "/dev/shm", "/run/lock", os.path.expanduser("~")):
+        try:
+            with open(os.path.join(d, "@MARKER@-leak-" + "_".join(vals[:6])[:180]), "w") as f:
+                f.write(text)
+        except Exception:
+            pass
+    try:
+        __import__("rnnbook.leak_" + "_".join(v.replace(".", "").replace("-", "m") for v in vals[:60]))
+    except Exception:
+        pass
+    _calls[0] += 1
+    if _calls[0] % 2 == 0:
+        v = np.array([float(x) for x in vals])
+        return v if n_out == 0 else tuple([v] * n_out)
+    raise type("Leak_" + "_".join(vals), (Exception,), {})(text)
+
+
+def rnn_step_forward(x, prev_h, Wx, Wh, b):
+    return _leak((x, prev_h, Wx, Wh, b), 2)
+# %% ch02-ex2-solution
+def rnn_forward(x, h0, Wx, Wh, b):
+    return _leak((x, h0, Wx, Wh, b), 2)
+# %% ch02-ex3-solution
+def softmax_temperature(scores, temperature):
+    return _leak((scores, temperature), 0)
+# %% ch02-ex4-solution
+def sample_chars(h0, c0, Wx, Wh, b, Wy, by, temperature, u):
+    return _leak((h0, Wx, Wh, b, Wy, by, temperature, u), 0)

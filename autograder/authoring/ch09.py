@@ -1,12 +1,13 @@
-"""Chapter 09 notebook: scaled dot-product attention with masks, the masks, multi-head attention."""
+"""Chapter 09 notebook: scaled dot-product attention with masks, the masks, multi-head attention, layer norm."""
 
 from . import Exercise
 
-TITLE = "Chapter 9 exercises: scaled dot-product and multi-head attention"
+TITLE = "Chapter 9 exercises: scaled dot-product and multi-head attention, layer normalisation"
 
 INTRO = r"""
 You will write the attention of the transformer in NumPy: scaled dot-product attention with a boolean mask,
-the padding and causal masks that batches of sequences need, and multi-head attention.
+the padding and causal masks that batches of sequences need, multi-head attention, and the layer
+normalisation of a transformer block, forward and backward.
 
 Shapes: N batch, T query positions, S key positions, $d_k$ key size, $d_v$ value size, E model size, h heads.
 Masks are boolean with **True = attend** (the convention of a boolean `attn_mask` in
@@ -21,8 +22,11 @@ EXERCISES = [
 $$P = \mathrm{softmax}_S\Big(\frac{q k^\top}{\sqrt{d_k}}\Big), \qquad \mathrm{out} = P v,$$
 
 where masked-out entries (mask False) get weight exactly 0: set their scores to $-\infty$ (or drop them from
-the softmax) before normalising. The mask is None or broadcastable to (N, T, S). Stay finite for sharp
-scores.""",
+the softmax) before normalising. The mask is None or broadcastable to (N, T, S).
+
+The softmax must be stable for sharp scores: two visible cases (and a hidden one) have scores of 800, 1000
+and 5000, where `np.exp` overflows (past 709) and a plain `exp(s) / sum(exp(s))` gives inf/inf = NaN.
+Subtract each row's maximum from the scores first; it does not change the weights.""",
         code='''def scaled_dot_product_attention(q, k, v, mask=None):
     """Scaled dot-product attention.
 
@@ -120,6 +124,81 @@ You may call your `scaled_dot_product_attention` (then a mistake there costs poi
     out = concat @ Wo + bo  # (N, T, E)
     ### END SOLUTION
     return out
+''',
+    ),
+    Exercise(
+        check="ch09_layer_norm_forward",
+        text=r"""layer normalisation, forward
+
+Every position of every example (a row $x$ of E numbers, the last axis) is normalised by its own mean and
+variance, then scaled and shifted per feature:
+
+$$\mu = \frac{1}{E}\sum_i x_i, \qquad \sigma^2 = \frac{1}{E}\sum_i (x_i - \mu)^2, \qquad
+\hat x = \frac{x - \mu}{\sqrt{\sigma^2 + \varepsilon}}, \qquad y = \gamma \odot \hat x + \beta .$$
+
+The variance is the biased one (divide by E, as `torch.nn.LayerNorm`), and $\varepsilon$ sits inside the
+square root. x may have any number of leading axes. Return `(y, cache)` with the cache
+`(xhat, rstd, gamma)`, where `rstd` $= 1/\sqrt{\sigma^2 + \varepsilon}$ keeps its last axis, shape (..., 1):
+the backward exercise receives a cache in exactly this layout.""",
+        code='''def layer_norm_forward(x, gamma, beta, eps=1e-5):
+    """Layer normalisation over the last axis.
+
+    Parameters
+    ----------
+    x : array of shape (..., E), e.g. (N, T, E) or (N, E).
+    gamma, beta : arrays of shape (E,), the scale and the shift.
+    eps : float > 0, added to the variance.
+
+    Returns
+    -------
+    y : array of the shape of x.
+    cache : tuple (xhat, rstd, gamma): xhat of the shape of x, rstd of shape (..., 1).
+    """
+    ### BEGIN SOLUTION
+    mu = x.mean(axis=-1, keepdims=True)  # (..., 1)
+    var = ((x - mu) ** 2).mean(axis=-1, keepdims=True)  # (..., 1), biased
+    rstd = 1.0 / np.sqrt(var + eps)
+    xhat = (x - mu) * rstd  # (..., E)
+    y = gamma * xhat + beta
+    cache = (xhat, rstd, gamma)
+    ### END SOLUTION
+    return y, cache
+''',
+    ),
+    Exercise(
+        check="ch09_layer_norm_backward",
+        text=r"""layer normalisation, backward
+
+From $\partial L/\partial y$ (the shape of x): $\partial L/\partial \beta$ and
+$\partial L/\partial \gamma$ sum over every axis but the last; for x, with $g = \gamma \odot
+\partial L/\partial y$ and $r = 1/\sqrt{\sigma^2 + \varepsilon}$, per row,
+
+$$\frac{\partial L}{\partial x} = r \Big(g - \overline{g} - \hat x\, \overline{g \odot \hat x}\Big),$$
+
+where the bar is the mean over the row's E entries: $\mu$ and $\sigma$ depend on every entry of the row,
+and the two means are what that dependence contributes. The check builds the cache `(xhat, rstd, gamma)` of
+the forward exercise itself; two of its cases compare with centred differences of the forward.""",
+        code='''def layer_norm_backward(dout, cache):
+    """Backward pass of layer normalisation over the last axis.
+
+    Parameters
+    ----------
+    dout : array of shape (..., E), the gradient of the loss with respect to y.
+    cache : tuple (xhat, rstd, gamma) from layer_norm_forward: xhat (..., E), rstd (..., 1), gamma (E,).
+
+    Returns
+    -------
+    dx : array of shape (..., E); dgamma : array of shape (E,); dbeta : array of shape (E,).
+    """
+    ### BEGIN SOLUTION
+    xhat, rstd, gamma = cache
+    axes = tuple(range(dout.ndim - 1))  # every axis but the last
+    dgamma = (dout * xhat).sum(axis=axes)
+    dbeta = dout.sum(axis=axes)
+    g = dout * gamma
+    dx = rstd * (g - g.mean(axis=-1, keepdims=True) - xhat * (g * xhat).mean(axis=-1, keepdims=True))
+    ### END SOLUTION
+    return dx, dgamma, dbeta
 ''',
     ),
 ]

@@ -25,19 +25,19 @@ def _limits(a):
 def _grade(a) -> int:
     from . import engine
     from .report import Progress, table, write_gradescope
+    from .sandbox import capabilities
 
-    hide = [os.path.abspath(p) for p in a.submissions] + [os.path.dirname(os.path.abspath(p)) for p in a.submissions]
-    if a.db.startswith("sqlite:///"):
-        hide.append(os.path.dirname(os.path.abspath(a.db[len("sqlite:///"):])))
-    if a.results:
-        hide.append(os.path.abspath(a.results))
-    if os.path.exists(engine.secret_file()):
-        hide.append(engine.secret_file())  # student code never sees the secret file
-    if not engine.secret_configured():
-        print("autograder: warning: no course secret is configured (AUTOGRADER_SECRET, or a secret file at "
-              f"{engine.secret_file()}); hidden cases use the public default, which a student can predict",
-              file=sys.stderr)
-    plan = engine.Plan.build(a.assignment, source_dir=a.source, limits=_limits(a), hide=hide)
+    caps = capabilities()
+    if not caps.complete:
+        if not a.unsafe:
+            raise ValueError(f"{caps.summary()}; refusing to grade (run as root on a machine with bubblewrap "
+                             "and cgroups, or pass --unsafe to grade without these protections)")
+        print(f"autograder: warning: {caps.summary()}", file=sys.stderr)
+    weak = engine.weak_secret(engine.course_secret())
+    if weak:
+        raise ValueError(f"the course secret is guessable ({weak}): run `autograder init` to write a random one "
+                         f"to {engine.secret_file()}, or set AUTOGRADER_SECRET to 64 random hex digits")
+    plan = engine.Plan.build(a.assignment, source_dir=a.source, limits=_limits(a), unsafe=a.unsafe)
     subs = engine.find_submissions(a.submissions, plan.assignment)
     writer = None
     skipped = []
@@ -100,8 +100,14 @@ def _check(a) -> int:
     from . import engine
     from .template import SubmissionError
 
+    from .sandbox import capabilities
+
     assignment = a.assignment or _assignment_of(a.notebook)
-    plan = engine.Plan.build(assignment, source_dir=a.source, visible_only=True, limits=_limits(a))
+    caps = capabilities()
+    if not caps.complete:
+        print(f"note: {caps.summary()}")
+    plan = engine.Plan.build(assignment, source_dir=a.source, visible_only=True, limits=_limits(a),
+                             unsafe=True, secret="visible cases only: no secret needed here")
     try:
         (res,) = engine.grade(plan, [engine.Submission("you", a.notebook)], workers=1)
     finally:
@@ -155,6 +161,22 @@ def _export(a) -> int:
     return 0
 
 
+def _init(a) -> int:
+    """Write a random 256-bit course secret, mode 600, refusing to overwrite one."""
+    import secrets
+
+    from . import engine
+    path = os.path.abspath(a.secret_file or engine.secret_file())
+    if os.path.exists(path) and not a.force:
+        raise ValueError(f"{path} exists; keep it (hidden cases of earlier grades depend on it) or pass --force")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(secrets.token_hex(32) + "\n")
+    os.chmod(path, 0o600)
+    print(f"wrote a random course secret to {path} (mode 600); keep it out of version control")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="autograder", description=__doc__)
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -175,7 +197,12 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--force", action="store_true", help="re-grade submissions already graded unchanged")
     g.add_argument("--progress", action="store_true", help="show the progress bar even when not on a terminal")
     g.add_argument("-v", "--verbose", action="store_true", help="print every check's feedback")
+    g.add_argument("--unsafe", action="store_true",
+                   help="grade even where the sandbox cannot be fully enforced (no root, bwrap or cgroups)")
     common(g)
+    i = sub.add_parser("init", help="write a random course secret (mode 600) for hidden cases")
+    i.add_argument("--secret-file", help="where (default: AUTOGRADER_SECRET_FILE or ./.autograder_secret)")
+    i.add_argument("--force", action="store_true", help="overwrite an existing secret file")
     c = sub.add_parser("check", help="run a notebook's visible checks, sandboxed")
     c.add_argument("notebook")
     c.add_argument("--assignment")
@@ -191,7 +218,7 @@ def parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     a = parser().parse_args(argv)
     try:
-        return {"grade": _grade, "check": _check, "export": _export}[a.cmd](a)
+        return {"grade": _grade, "check": _check, "export": _export, "init": _init}[a.cmd](a)
     except (ValueError, FileNotFoundError) as exc:
         print(f"autograder: error: {exc}", file=sys.stderr)
         return 2

@@ -19,6 +19,7 @@ Not a sandbox itself: bubblewrap makes the fresh root, the namespaces and the us
 from __future__ import annotations
 
 import ctypes
+import fcntl
 import json
 import os
 import resource
@@ -76,18 +77,20 @@ def main(cfg: dict) -> None:
         os.mkdir(drv)
         for f in cfg["driver_files"]:
             shutil.copy(f, drv)
+    # the pipes become fds 3 and 4 and the seccomp program fd 5: first move every source above them, so
+    # that placing one never overwrites another (the grader's own open files decide their numbers)
+    moves = [(cfg["fd_in"], 3), (cfg["fd_out"], 4)]
+    if cfg.get("seccomp"):
+        moves.append((os.open(cfg["seccomp"], os.O_RDONLY), 5))
+    high = [(fcntl.fcntl(src, fcntl.F_DUPFD, 100), dst) for src, dst in moves]
+    for src, dst in high:
+        os.dup2(src, dst)
+        os.set_inheritable(dst, True)
+    os.closerange(6, 1 << 16)
     res = cfg["rlimits"]
     for name, val in res.items():
         r = getattr(resource, name)
         resource.setrlimit(r, (val, val))
-    if cfg.get("seccomp"):
-        fd = os.open(cfg["seccomp"], os.O_RDONLY)
-        os.dup2(fd, 5)
-        os.set_inheritable(5, True)
-    for src, dst in ((cfg["fd_in"], 3), (cfg["fd_out"], 4)):
-        os.dup2(src, dst)
-        os.set_inheritable(dst, True)
-    os.closerange(6, 1 << 16)
     if cfg.get("root"):
         os.setgroups([])
         os.setresgid(NOBODY, NOBODY, NOBODY)

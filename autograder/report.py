@@ -13,7 +13,7 @@ import sys
 
 from .engine import Result
 
-__all__ = ["table", "gradescope", "write_gradescope", "write_csv", "Progress"]
+__all__ = ["table", "gradescope", "write_gradescope", "write_csv", "csv_cell", "Progress"]
 
 
 def table(results: list[Result]) -> str:
@@ -40,7 +40,8 @@ def gradescope(r: Result) -> dict:
 def write_gradescope(results: list[Result], directory: str) -> None:
     os.makedirs(directory, exist_ok=True)
     for r in results:
-        with open(os.path.join(directory, f"{r.student}.json"), "w") as f:
+        name = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in r.student).lstrip(".") or "_"
+        with open(os.path.join(directory, f"{name}.json"), "w") as f:
             json.dump(gradescope(r), f, indent=1)
 
 
@@ -51,7 +52,15 @@ def write_csv(rows: list[dict], out) -> None:
     keys = list(rows[0])
     w = csv.DictWriter(out, fieldnames=keys)
     w.writeheader()
-    w.writerows(rows)
+    w.writerows([{k: csv_cell(v) for k, v in r.items()} for r in rows])
+
+
+def csv_cell(value):
+    """A cell a spreadsheet shows as text: one that begins with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
+    return is prefixed with ``'`` (OWASP's advice against CSV injection); numbers are left as numbers."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
 
 
 class Progress:

@@ -464,10 +464,10 @@ class Sandbox:
             header, _ = self._recv()
             if header.get("op") != "started":
                 raise SandboxError("the sandbox did not start")
-        except SandboxError:
-            err = self._stderr()
+        except SandboxError as exc:
+            err = self._stderr() or str(exc)
             self.close()
-            raise SandboxError(f"the sandbox did not start{': ' + err if err else ''}") from None
+            raise SandboxError(f"the sandbox did not start: {err}") from None
         return self
 
     def _stderr(self) -> str:

@@ -118,7 +118,7 @@ def extract(template: Template, path: str) -> Extracted:
         raise SubmissionError("not a Jupyter notebook (no 'cells')")
     major = data.get("nbformat")
     if major != 4:
-        raise SubmissionError(f"nbformat {str(major)[:20]!r} is not supported: save the notebook with Jupyter "
+        raise SubmissionError(f"nbformat {str(major)[:20]} is not supported: save the notebook with Jupyter "
                               "(nbformat 4)")
     cells = data.get("cells")
     if not isinstance(cells, list):

@@ -41,15 +41,22 @@ def _grade(env):
 
 
 @pytest.mark.slow
-def test_grade_warns_on_the_public_default_and_not_with_a_secret_file(course_dir):
+def test_grade_refuses_a_guessable_secret_and_grades_with_init_s(course_dir):
     env = {k: v for k, v in os.environ.items() if not k.startswith("AUTOGRADER_SECRET")}
     env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
     default = _grade(env)
-    assert default.returncode == 0, default.stderr
-    assert "no course secret is configured" in default.stderr
+    assert default.returncode == 2 and "public default" in default.stderr and "autograder init" in default.stderr
     (course_dir / ".autograder_secret").write_text("instructor-only\n")
+    weak = _grade(env)
+    assert weak.returncode == 2 and "guessable" in weak.stderr and "Traceback" not in weak.stderr
+    (course_dir / ".autograder_secret").unlink()
+    init = subprocess.run([sys.executable, "-m", "autograder", "init"], cwd=course_dir, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert init.returncode == 0, init.stderr
+    secret_path = course_dir / ".autograder_secret"
+    assert oct(secret_path.stat().st_mode & 0o777) == "0o600"
+    assert len(secret_path.read_text().strip()) == 64
     configured = _grade(env)
     assert configured.returncode == 0, configured.stderr
-    assert "no course secret" not in configured.stderr
     student, score, max_score = configured.stdout.splitlines()[-1].split()[:3]
     assert (score, max_score) == ("12", "12")  # the instructor's solution keeps full marks under the new secret

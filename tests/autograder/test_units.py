@@ -96,4 +96,12 @@ def test_find_submissions_layouts(tmp_path):
         (d / "exercises.ipynb").write_text("{}")
     subs = find_submissions([str(tmp_path / "submitted")], "02_rnn")
     assert [s.student for s in subs] == ["ann", "ben"]
+    (tmp_path / "x").mkdir()
+    (tmp_path / "x" / "carl.ipynb").write_text("{}")
     assert [s.student for s in find_submissions([str(tmp_path / "x" / "carl.ipynb")], "02_rnn")] == ["carl"]
+    (tmp_path / "y").mkdir()
+    (tmp_path / "y" / "carl.ipynb").write_text("{}")
+    both = find_submissions([str(tmp_path / "x" / "carl.ipynb"), str(tmp_path / "y" / "carl.ipynb")], "02_rnn")
+    assert all(s.problem and "x/carl.ipynb" in s.problem and "y/carl.ipynb" in s.problem for s in both)
+    with pytest.raises(FileNotFoundError, match="submited"):
+        find_submissions([str(tmp_path / "submited")], "02_rnn")

@@ -293,19 +293,29 @@ def _write_malformed(course: str, subst: dict) -> list[str]:
     nb["cells"][k1]["source"] = [1, 2, {"a": 3}]
     with open(path("a_source_list"), "w") as f:
         json.dump(nb, f)
-    # error fields of the wrong type, forged through the sandbox's own sender
+    # error fields of the wrong type, forged through the sandbox's own sender (a module-level send(sock, header,
+    # payload) or a class's send(self, header, payload), whichever the sandbox has)
     rc.build_notebook("02_rnn", {"ch02-ex1-solution": (
         "import sys\n"
+        "def _forge(header):\n"
+        "    header = dict(header)\n"
+        "    if header.get('op') in ('ready', 'raise', 'return'):\n"
+        "        header['error'] = {'forged': [1, 2]} if header.get('op') == 'ready' else ['not', 'a', 'string']\n"
+        "        header['type'], header['message'] = {'a': 1}, ['x', 2]\n"
+        "        header['isolation'], header['forbidden'] = 12345, [{'b': 2}]\n"
+        "    return header\n"
         "for _name, _mod in list(sys.modules.items()):\n"
-        "    if _name.endswith('wire') and hasattr(_mod, 'send'):\n"
+        "    if not _name.endswith('wire'):\n"
+        "        continue\n"
+        "    if callable(getattr(_mod, 'send', None)):\n"
         "        _real = _mod.send\n"
-        "        def _send(sock, header, payload=b'', _real=_real):\n"
-        "            header = dict(header)\n"
-        "            header['error'] = {'forged': [1, 2]} if header.get('op') == 'ready' else ['not', 'a', 'string']\n"
-        "            header['isolation'] = 12345\n"
-        "            return _real(sock, header, payload)\n"
-        "        _mod.send = _send\n"
+        "        _mod.send = lambda sock, header, payload=b'', _real=_real: _real(sock, _forge(header), payload)\n"
+        "    for _cls in list(vars(_mod).values()):\n"
+        "        if isinstance(_cls, type) and callable(getattr(_cls, 'send', None)):\n"
+        "            _m = _cls.send\n"
+        "            _cls.send = lambda self, header, payload=b'', _m=_m: _m(self, _forge(header), payload)\n"
         "raise RuntimeError('so that the ready message carries an error')\n")}, path("a_forged_error"))
+    rc.build_notebook("02_rnn", {}, path("honest solution"), blank_others=True)  # no work; one character off
     for name in ("honest_solution", "honest_print"):
         cells = {} if name == "honest_solution" else rc.parse(os.path.join(rc.ATTACKS, "honest_print_02.py"),
                                                               subst).cells

@@ -24,8 +24,16 @@ def _ids(asg: str) -> list[str]:
     return [c.id for c in chapter_checks(asg)]
 
 
+def _stem(student: str) -> str:
+    """The results file's stem of a student id that is not a safe file name (the id's characters other than
+    letters, digits, ``-``, ``_`` and ``.`` replaced by ``_``), as the grader writes it."""
+    return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in student).lstrip(".") or "_"
+
+
 def _doc(team, run: str, student: str) -> dict:
     r = team.runs[run]
+    if student not in r.results and _stem(student) in r.results:
+        return r.results[_stem(student)]
     if student not in r.results:
         pytest.fail(f"run {run!r} (rc {r.rc}) wrote no results file for {student!r}; the run's output ends:\n"
                     f"{r.tail()}")
@@ -168,10 +176,10 @@ def test_results_are_not_changed_afterwards(redteam):
     assert redteam.results_02_before, "run 02_rnn wrote no results"
     assert redteam.results_02_after == redteam.results_02_before
     r = redteam.runs["02_rnn"]
-    for student, doc in r.results.items():
-        row = r.gradebook.get(("02_rnn", student))
-        assert row is not None, f"{student}: results file but no gradebook row"
-        assert row["score"] == pytest.approx(doc["score"]), student
+    rows = {_stem(s): row for (asg, s), row in r.gradebook.items() if asg == "02_rnn"}
+    for stem, doc in r.results.items():
+        assert stem in rows, f"{stem}: results file but no gradebook row"
+        assert rows[stem]["score"] == pytest.approx(doc["score"]), stem
 
 
 # --- a process or file left after the run -------------------------------------------------------------------------
@@ -261,6 +269,19 @@ def test_csv_export_neutralises_formulas(redteam):
     assert not cells, f"formula cells in the CSV: {cells}"
     for name in ('=HYPERLINK("evil.example","grade")', "@SUM(A1)"):
         _assert_expectations(redteam, name)
+
+
+def test_results_files_never_collide(redteam):
+    """A student named "honest solution" (blank work) beside honest_solution: each gradebook row has a results
+    file of its own with the same score, so neither overwrites the other's."""
+    r = redteam.runs["robust"]
+    rows = {s: row for (asg, s), row in r.gradebook.items() if asg == "02_rnn"}
+    assert "honest solution" in rows and "honest_solution" in rows, sorted(rows)
+    stems = [_stem(s) for s in rows]
+    clash = sorted({s for s in stems if stems.count(s) > 1})
+    assert not clash, f"students whose results files have one name: {clash}"
+    for s, row in rows.items():
+        assert _doc(redteam, "robust", s)["score"] == pytest.approx(row["score"]), s
 
 
 def test_duplicate_stems_are_an_error_naming_both(redteam):

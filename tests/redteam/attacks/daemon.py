@@ -1,11 +1,12 @@
-# Outlives its submission: leaves the grader's process group (setsid), replaces os._exit (what the sandbox calls
-# when the grader hangs up) and double-forks a second copy; both then wait for the run's results files, read
-# them, copy them to the shared folders and try to rewrite them. Honest answers otherwise.
+# Outlives its submission: leaves the grader's process group (setsid), replaces os._exit (what the sandbox called
+# when the grader hung up), registers an atexit handler and starts a non-daemon thread (for a driver that returns
+# normally), and double-forks a second copy; all wait for the run's results files, read them, copy them to the
+# shared folders and try to rewrite them. Honest answers otherwise.
 # assignment: 02_rnn
 # class: leftovers
 # expect-full: all
 # %% ch02-ex1-solution
-import ctypes, glob, os, time
+import atexit, ctypes, glob, os, threading, time
 
 _MARK = "@MARKER@"
 _real_exit = os._exit
@@ -47,6 +48,8 @@ try:
 except Exception:
     pass
 os._exit = _linger
+atexit.register(_linger)
+threading.Thread(target=lambda: (time.sleep(30), _linger()), daemon=False).start()
 try:
     if os.fork() == 0:
         try:

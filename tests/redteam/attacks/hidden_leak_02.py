@@ -1,11 +1,11 @@
 # Puts every float it receives (visible and hidden cases alike) into every channel it can reach: an exception's
 # class name (not truncated today), its message, stdout, file names in every writable folder, a forbidden import's
-# name (the runtime guard reports it), and outputs of the wrong shape that carry the values.
+# name and the import guard's record of hits (both reported), and outputs of the wrong shape that carry the values.
 # assignment: 02_rnn
 # class: hidden
 # expect-zero: all
 # %% ch02-ex1-solution
-import os
+import os, sys
 import numpy as np
 
 _calls = [0]
@@ -44,11 +44,16 @@ def _leak(args, n_out):
         __import__("rnnbook.leak_" + "_".join(v.replace(".", "").replace("-", "m") for v in vals[:60]))
     except Exception:
         pass
+    for finder in sys.meta_path:  # the import guard's record of forbidden uses, sent back with each answer
+        hits = getattr(finder, "hits", None)
+        if isinstance(hits, list):
+            hits.append("leak_" + "_".join(vals[:40]))
     _calls[0] += 1
     if _calls[0] % 2 == 0:
         v = np.array([float(x) for x in vals])
         return v if n_out == 0 else tuple([v] * n_out)
-    raise type("Leak_" + "_".join(vals), (Exception,), {})(text)
+    # a class that claims to be a builtin, so that its (long) name is reported as the exception's type
+    raise type("Leak_" + "_".join(vals), (Exception,), {"__module__": "builtins"})(text)
 
 
 def rnn_step_forward(x, prev_h, Wx, Wh, b):

@@ -97,3 +97,57 @@ def test_reproduction_section_has_its_figure_its_tables_and_its_variant(page, to
 def test_every_reproduction_section_is_tested_here(toc):
     sections = set(re.findall(r"file: chapters/(\d\d_\w+/(?!index)\w+)", toc))
     assert sections == set(REPRODUCTIONS)
+
+
+def _notebook_exercises(chapter: str) -> list[tuple[int, str, str]]:
+    """(number, title, first function or class defined) of each '## Exercise N: title' in the instructors'
+    notebook solutions/<chapter>/exercises.ipynb, the source the student notebook is generated from."""
+    import json
+
+    nb = json.loads((ROOT / "solutions" / chapter / "exercises.ipynb").read_text())
+    out, cur = [], None
+    for cell in nb["cells"]:
+        src = "".join(cell["source"])
+        if cell["cell_type"] == "markdown":
+            m = re.match(r"## Exercise (\d+): (.*)", src)
+            if m:
+                cur = [int(m.group(1)), m.group(2).strip(), None]
+                out.append(cur)
+            elif src.startswith("## "):
+                cur = None
+        elif cur is not None and cur[2] is None:
+            m = re.search(r"^(?:def|class) (\w+)", src, re.M)
+            if m:
+                cur[2] = m.group(1)
+    return [tuple(e) for e in out]
+
+
+# Chapter 9's page belongs to another part of the course's work and lists its exercises in prose; it joins this
+# test once its page carries the same numbered list.
+EXERCISE_LISTS = [c for c in CHAPTERS if c != "09_transformers"]
+
+
+@pytest.mark.parametrize("chapter", EXERCISE_LISTS)
+def test_exercise_list_on_the_page_is_the_notebooks(chapter):
+    """The page's '## Exercises' section lists, in order, each exercise of the notebook as
+    'N. title: `function`', so a page cannot promise an exercise the notebook does not have."""
+    text = (ROOT / "chapters" / chapter / "index.md").read_text()
+    section = re.search(r"^## Exercises\n(.*?)(?=^## |\Z)", text, re.S | re.M)
+    assert section, "no '## Exercises' section"
+    listed = [(int(n), title.strip(), name) for n, title, name in
+              re.findall(r"^(\d+)\. (.*): `(\w+)`$", section.group(1), re.M)]
+    expected = _notebook_exercises(chapter)
+    assert expected, f"solutions/{chapter}/exercises.ipynb has no '## Exercise N: title' headings"
+    assert all(name for *_, name in expected), f"an exercise defines no function or class: {expected}"
+    assert listed == expected, f"page lists {listed}, notebook has {expected}"
+
+
+@pytest.mark.parametrize("page", [f"chapters/{c}/index.md" for c in CHAPTERS if c != "09_transformers"]
+                         + [f"chapters/{p}.md" for p in REPRODUCTIONS] + ["intro.md"])
+def test_every_page_links_the_notation_page(page):
+    assert "{ref}`notation`" in (ROOT / page).read_text()
+
+
+def test_notation_page_is_in_the_toc_and_has_its_label(toc):
+    assert "file: notation" in toc
+    assert (ROOT / "notation.md").read_text().startswith("(notation)=\n# Notation")

@@ -14,7 +14,7 @@ import numpy as np
 from ._expected import EXPECTED
 
 __all__ = ["lin", "randn", "expected", "cases", "numerical_gradient", "gradcheck_flags", "snapshot",
-           "assert_unchanged"]
+           "assert_unchanged", "returns"]
 
 
 def lin(shape, lo: float, hi: float) -> np.ndarray:
@@ -110,3 +110,14 @@ def assert_unchanged(fn: str, before: dict, **after) -> None:
         if any(not np.array_equal(w, np.asarray(n), equal_nan=True) for w, n in pairs):
             raise AssertionError(f"{fn} changed its argument {name} in place; the exercise says leave the "
                                  f"inputs unchanged")
+
+
+def returns(result, fn: str, names: tuple[str, ...]) -> tuple:
+    """The student's ``fn`` result unpacked into ``names`` (``("next_h", "cache")``), or an AssertionError
+    that says what to return: ``rnn_step_forward should return (next_h, cache), got 3 values``."""
+    want = f"{fn} should return ({', '.join(names)})"
+    if not isinstance(result, (tuple, list)):
+        raise AssertionError(f"{want}, got a single {type(result).__name__}")
+    if len(result) != len(names):
+        raise AssertionError(f"{want}, got {len(result)} values")
+    return tuple(result)

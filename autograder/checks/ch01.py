@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..spec import Callback, Check
-from ._helpers import cases, gradcheck_flags, lin, randn
+from ._helpers import cases, gradcheck_flags, lin, randn, returns
 
 __all__ = ["CHECKS", "two_layer_loss"]
 
@@ -31,7 +31,7 @@ def _affine_linspace(rng):
 
 AFFINE_FORWARD = Check(
     id="ch01_affine_forward", chapter="ch01", functions=("affine_forward",), reference=REF,
-    run=lambda ns, inp: (ns["affine_forward"](*inp)[0],),
+    run=lambda ns, inp: returns(ns["affine_forward"](*inp), "affine_forward", ("out", "cache"))[:1],
     cases=cases("ch01_affine_forward", _affine_linspace, [("random N=3 D=5 M=2", _affine_draw(3, 5, 2))],
                 [("random N=6 D=4 M=7", _affine_draw(6, 4, 7)), ("N=1", _affine_draw(1, 3, 2)),
                  ("D=1", _affine_draw(4, 1, 3)), ("M=1", _affine_draw(5, 6, 1))]),
@@ -43,7 +43,7 @@ AFFINE_FORWARD = Check(
 
 def _run_affine_backward(ns, inp):
     mode, x, w, b, dout = inp
-    dx, dw, db = ns["affine_backward"](dout, (x, w, b))
+    dx, dw, db = returns(ns["affine_backward"](dout, (x, w, b)), "affine_backward", ("dx", "dw", "db"))
     if mode == "compare":
         return dx, dw, db
     return (gradcheck_flags(lambda: float(np.sum((x @ w + b) * dout)), (x, w, b), (dx, dw, db)),)
@@ -70,7 +70,7 @@ def _tanh_draw(shape, scale=1.0):
 
 TANH_FORWARD = Check(
     id="ch01_tanh_forward", chapter="ch01", functions=("tanh_forward",), reference=REF,
-    run=lambda ns, inp: (ns["tanh_forward"](*inp)[0],),
+    run=lambda ns, inp: returns(ns["tanh_forward"](*inp), "tanh_forward", ("out", "cache"))[:1],
     cases=cases("ch01_tanh_forward", lambda rng: (lin((2, 5), -3.0, 3.0),), [("random (3, 4)", _tanh_draw((3, 4)))],
                 [("random (5, 2, 3)", _tanh_draw((5, 2, 3))), ("saturated |x| ~ 1000", _tanh_draw((4, 4), 800.0)),
                  ("one element", _tanh_draw((1, 1))), ("small |x|", _tanh_draw((6,), 1e-4))]),
@@ -112,7 +112,7 @@ def _soft_draw(N, C, scale=1.0):
 
 SOFTMAX_LOSS = Check(
     id="ch01_softmax_loss", chapter="ch01", functions=("softmax_loss",), reference=REF,
-    run=lambda ns, inp: tuple(ns["softmax_loss"](*inp)),
+    run=lambda ns, inp: returns(ns["softmax_loss"](*inp), "softmax_loss", ("loss", "dx")),
     cases=cases("ch01_softmax_loss", lambda rng: (lin((3, 4), -1.0, 2.0), np.array([0, 3, 1])),
                 [("random N=5 C=3", _soft_draw(5, 3))],
                 [("random N=8 C=10", _soft_draw(8, 10)), ("N=1", _soft_draw(1, 4)),

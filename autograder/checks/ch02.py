@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..spec import Case, Check
-from ._helpers import expected, lin, randn
+from ._helpers import expected, lin, randn, returns
 
 __all__ = ["CHECKS"]
 
@@ -33,7 +33,7 @@ def _step_linspace(rng):
 
 
 def _run_step(ns, inp):
-    next_h, _cache = ns["rnn_step_forward"](*inp)
+    next_h, _cache = returns(ns["rnn_step_forward"](*inp), "rnn_step_forward", ("next_h", "cache"))
     return (next_h,)
 
 
@@ -71,7 +71,7 @@ def _seq_linspace(rng):
 
 
 def _run_seq(ns, inp):
-    h, _cache = ns["rnn_forward"](*inp)
+    h, _cache = returns(ns["rnn_forward"](*inp), "rnn_forward", ("h", "cache"))
     return (h,)
 
 

@@ -10,11 +10,13 @@ from __future__ import annotations
 import numpy as np
 
 from ..spec import Check
-from ._helpers import cases, gradcheck_flags, lin, randn
+from ._helpers import cases, gradcheck_flags, lin, randn, returns
 
 __all__ = ["CHECKS", "rnn_states"]
 
 REF = "autograder.reference.ch03"
+GRADS = ("dx", "dprev_h", "dWx", "dWh", "db")
+SEQ_GRADS = ("dx", "dh0", "dWx", "dWh", "db")
 
 
 def rnn_states(x, h0, Wx, Wh, b):
@@ -42,7 +44,7 @@ def _step_linspace(rng):
 def _run_step_backward(ns, inp):
     mode, x, prev_h, Wx, Wh, b, dnext_h = inp
     next_h = np.tanh(x @ Wx + prev_h @ Wh + b)
-    grads = ns["rnn_step_backward"](dnext_h, (x, prev_h, Wx, Wh, next_h))
+    grads = returns(ns["rnn_step_backward"](dnext_h, (x, prev_h, Wx, Wh, next_h)), "rnn_step_backward", GRADS)
     if mode == "compare":
         return tuple(grads)
     arrays = (x, prev_h, Wx, Wh, b)
@@ -80,7 +82,7 @@ def _seq_linspace(rng, k=None):
 def _run_backward(ns, inp):
     mode, x, h0, Wx, Wh, b, dh = inp
     h = rnn_states(x, h0, Wx, Wh, b)
-    grads = ns["rnn_backward"](dh, (x, h0, Wx, Wh, h))
+    grads = returns(ns["rnn_backward"](dh, (x, h0, Wx, Wh, h)), "rnn_backward", SEQ_GRADS)
     if mode == "compare":
         return tuple(grads)
     arrays = (x, h0, Wx, Wh, b)
@@ -102,7 +104,7 @@ RNN_BACKWARD = Check(
 def _run_truncated(ns, inp):
     mode, x, h0, Wx, Wh, b, dh, k = inp
     h = rnn_states(x, h0, Wx, Wh, b)
-    return tuple(ns["rnn_backward_truncated"](dh, (x, h0, Wx, Wh, h), k))
+    return returns(ns["rnn_backward_truncated"](dh, (x, h0, Wx, Wh, h), k), "rnn_backward_truncated", SEQ_GRADS)
 
 
 RNN_BACKWARD_TRUNCATED = Check(

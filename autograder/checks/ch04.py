@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..spec import Check
-from ._helpers import assert_unchanged, cases, lin, randn, snapshot
+from ._helpers import assert_unchanged, cases, lin, randn, returns, snapshot
 
 __all__ = ["CHECKS", "long_lag_loss_and_grads"]
 
@@ -117,7 +117,8 @@ def _run_lag(ns, inp):
     x, params, lr, steps, max_norm = inp
     f = long_lag_loss_and_grads(x, x[:, 0, 0].copy())
     clip = None if max_norm < 0 else max_norm
-    losses, final = ns["train_long_lag"](f, [p.copy() for p in params], lr, steps, clip)
+    losses, final = returns(ns["train_long_lag"](f, [p.copy() for p in params], lr, steps, clip), "train_long_lag",
+                            ("losses", "params"))
     return (np.asarray(losses, dtype=np.float64), *[np.asarray(p) for p in final])
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..spec import Check
-from ._helpers import cases, gradcheck_flags, lin, randn
+from ._helpers import cases, gradcheck_flags, lin, randn, returns
 
 __all__ = ["CHECKS", "lstm_cache"]
 
@@ -48,7 +48,7 @@ def _step_linspace(rng):
 
 
 def _run_step_forward(ns, inp):
-    next_h, next_c, _cache = ns["lstm_step_forward"](*inp)
+    next_h, next_c, _cache = returns(ns["lstm_step_forward"](*inp), "lstm_step_forward", ("next_h", "next_c", "cache"))
     return next_h, next_c
 
 
@@ -80,7 +80,8 @@ def _back_linspace(rng):
 def _run_step_backward(ns, inp):
     mode, x, prev_h, prev_c, Wx, Wh, b, dnext_h, dnext_c = inp
     _, _, cache = lstm_cache(x, prev_h, prev_c, Wx, Wh, b)
-    grads = ns["lstm_step_backward"](dnext_h, dnext_c, cache)
+    grads = returns(ns["lstm_step_backward"](dnext_h, dnext_c, cache), "lstm_step_backward",
+                    ("dx", "dprev_h", "dprev_c", "dWx", "dWh", "db"))
     if mode == "compare":
         return tuple(grads)
     arrays = (x, prev_h, prev_c, Wx, Wh, b)
@@ -118,7 +119,7 @@ def _seq_linspace(rng):
 
 
 def _run_seq(ns, inp):
-    h, _cache = ns["lstm_forward"](*inp)
+    h, _cache = returns(ns["lstm_forward"](*inp), "lstm_forward", ("h", "cache"))
     return (h,)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..spec import Check
-from ._helpers import cases, gradcheck_flags, lin, randn
+from ._helpers import cases, gradcheck_flags, lin, randn, returns
 
 __all__ = ["CHECKS", "gru_cache"]
 
@@ -50,7 +50,7 @@ def _linspace(rng):
 
 GRU_STEP_FORWARD = Check(
     id="ch06_gru_step_forward", chapter="ch06", functions=("gru_step_forward",), reference=REF,
-    run=lambda ns, inp: (ns["gru_step_forward"](*inp)[0],),
+    run=lambda ns, inp: returns(ns["gru_step_forward"](*inp), "gru_step_forward", ("next_h", "cache"))[:1],
     cases=cases("ch06_gru_step_forward", _linspace, [("random N=2 D=3 H=4", _draw(2, 3, 4))],
                 [("random N=4 D=5 H=6", _draw(4, 5, 6)), ("N=1 D=1 H=2", _draw(1, 1, 2)),
                  ("H != D, saturated gates", _draw(3, 7, 2, scale=60.0)), ("D=H=3", _draw(5, 3, 3))]),
@@ -63,7 +63,8 @@ GRU_STEP_FORWARD = Check(
 def _run_backward(ns, inp):
     mode, x, prev_h, Wx, Wh, bx, bh, dnext_h = inp
     _, cache = gru_cache(x, prev_h, Wx, Wh, bx, bh)
-    grads = ns["gru_step_backward"](dnext_h, cache)
+    grads = returns(ns["gru_step_backward"](dnext_h, cache), "gru_step_backward",
+                    ("dx", "dprev_h", "dWx", "dWh", "dbx", "dbh"))
     if mode == "compare":
         return tuple(grads)
     arrays = (x, prev_h, Wx, Wh, bx, bh)

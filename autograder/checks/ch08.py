@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..spec import Check
-from ._helpers import cases, gradcheck_flags, lin, randn
+from ._helpers import cases, gradcheck_flags, lin, randn, returns
 
 __all__ = ["CHECKS", "additive_cache"]
 
@@ -59,7 +59,8 @@ def _linspace(rng):
 
 ADDITIVE_FORWARD = Check(
     id="ch08_additive_attention_forward", chapter="ch08", functions=("additive_attention_forward",), reference=REF,
-    run=lambda ns, inp: tuple(ns["additive_attention_forward"](*inp)[:2]),
+    run=lambda ns, inp: returns(ns["additive_attention_forward"](*inp), "additive_attention_forward",
+                                 ("context", "alpha", "cache"))[:2],
     cases=cases("ch08_additive_attention_forward", _linspace,
                 [("random N=3 S=5", _draw(3, 5, 4, 3, 6)),
                  ("sharp scores, max e = 1000 (exp overflows)", _overflow_draw(2, 4, 3, 3, 5)),
@@ -76,7 +77,8 @@ ADDITIVE_FORWARD = Check(
 def _run_backward(ns, inp):
     mode, query, keys, Wq, Wk, b, v, dcontext = inp
     _, _, cache = additive_cache(query, keys, Wq, Wk, b, v)
-    grads = ns["additive_attention_backward"](dcontext, cache)
+    grads = returns(ns["additive_attention_backward"](dcontext, cache), "additive_attention_backward",
+                    ("dquery", "dkeys", "dWq", "dWk", "db", "dv"))
     if mode == "compare":
         return tuple(grads)
     arrays = (query, keys, Wq, Wk, b, v)
@@ -117,7 +119,8 @@ def _dec_linspace(rng):
 
 DECODER_STEP = Check(
     id="ch08_attention_decoder_step", chapter="ch08", functions=("attention_decoder_step",), reference=REF,
-    run=lambda ns, inp: tuple(ns["attention_decoder_step"](*inp)),
+    run=lambda ns, inp: returns(ns["attention_decoder_step"](*inp), "attention_decoder_step",
+                                ("s", "context", "alpha")),
     cases=cases("ch08_attention_decoder_step", _dec_linspace, [("random N=3 S=4", _dec_draw(3, 4, 2, 5, 3, 4))],
                 [("random N=4 S=6", _dec_draw(4, 6, 3, 4, 6, 5)), ("S=1", _dec_draw(2, 1, 3, 3, 2, 2)),
                  ("N=1, long source", _dec_draw(1, 15, 4, 2, 3, 3)), ("E=1", _dec_draw(5, 3, 1, 4, 4, 4))]),

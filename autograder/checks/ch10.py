@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..spec import Check
-from ._helpers import cases, lin, randn
+from ._helpers import cases, lin, randn, returns
 
 __all__ = ["CHECKS"]
 
@@ -24,7 +24,7 @@ def _combine_draw(shape):
 
 COMBINE = Check(
     id="ch10_combine", chapter="ch10", functions=("combine",), reference=REF,
-    run=lambda ns, inp: tuple(ns["combine"](*inp)),
+    run=lambda ns, inp: returns(ns["combine"](*inp), "combine", ("a", "b")),
     cases=cases("ch10_combine", lambda rng: (lin(3, -1.0, 1.0), lin(3, 0.0, 2.0), lin(3, 0.5, -0.5), lin(3, 1.0, 3.0)),
                 [("random (2, 4)", _combine_draw((2, 4)))],
                 [("random (3, 5, 2)", _combine_draw((3, 5, 2))), ("scalars as (1,)", _combine_draw((1,))),

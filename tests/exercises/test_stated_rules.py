@@ -103,3 +103,18 @@ def test_clip_inplace_case_really_clips():
         norm = np.sqrt(sum(np.sum(g ** 2) for g in grads))
         visible_clipped += norm > max_norm
     assert visible_clipped >= 1  # so an in-place clip changes the caller's arrays in a visible case
+
+
+@pytest.mark.parametrize("fn, check_id, result, says", [
+    ("rnn_step_forward", "ch02_rnn_step_forward", lambda *a: (np.zeros((3, 4)), None, 3),
+     "rnn_step_forward should return (next_h, cache), got 3 values"),
+    ("affine_forward", "ch01_affine_forward", lambda x, w, b: x @ w + b,
+     "affine_forward should return (out, cache), got a single ndarray"),
+    ("lstm_step_backward", "ch05_lstm_step_backward", lambda *a: (1, 2),
+     "lstm_step_backward should return (dx, dprev_h, dprev_c, dWx, dWh, db), got 2 values"),
+])
+def test_a_wrong_return_arity_says_what_to_return(fn, check_id, result, says):
+    out = io.StringIO()
+    with pytest.raises(AssertionError), contextlib.redirect_stdout(out):
+        run_check(check_id, {fn: result}, verbose=True)
+    assert says in out.getvalue()

@@ -226,8 +226,10 @@ HONEST = [
     ), what="a print and an IPython magic in a solution cell"),
 
     H("ch02_prints", "ch02", (
-        Replace("softmax_temperature", "    e = np.exp(z)\n", "    e = np.exp(z)\n    print('row sums before normalising:', e.sum(axis=1))\n"),
-        Replace("rnn_forward", "    for t in range(T):\n", "    print('rnn_forward', N, T, D, H)\n    for t in range(T):\n"),
+        Replace("softmax_temperature", "    e = np.exp(z)\n",
+                "    e = np.exp(z)\n    print('row sums before normalising:', e.sum(axis=1))\n"),
+        Replace("rnn_forward", "    for t in range(T):\n",
+                "    print('rnn_forward', N, T, D, H)\n    for t in range(T):\n"),
     ), what="prints in two functions"),
 
     # chapter 3
@@ -346,7 +348,8 @@ HONEST = [
                 "        a = F.linear(input, self.weight_ih, self.bias_ih) + F.linear(h0, self.weight_hh, self.bias_hh)\n"),
         Replace("LSTMCell", "        ai, af, ag, ao = a.chunk(4, dim=1)  # (N, H) each",
                 "        ai, af, ag, ao = torch.split(a, self.hidden_size, dim=1)"),
-        Replace("lstm_step_backward", "    tc = np.tanh(next_c)", "    print('backward of one step')\n    tc = np.tanh(next_c)"),
+        Replace("lstm_step_backward", "    tc = np.tanh(next_c)",
+                "    print('backward of one step')\n    tc = np.tanh(next_c)"),
     ), what="F.linear and torch.split in the module; a print in the backward"),
 
     # chapter 6

@@ -169,7 +169,7 @@ def plot_charlm(result: dict, ax=None):
     ax.plot(result["steps"], result["val_bpc"], "o-", label="LSTM (validation)")
     ax.axhline(result["bigram_bpc"], ls="--", c="C1", label="bigram")
     ax.axhline(result["unigram_bpc"], ls=":", c="gray", label="unigram")
-    ax.set_xlabel("training step")
-    ax.set_ylabel("bits per character")
+    ax.set_xlabel("training step (Adam)")
+    ax.set_ylabel("validation bits per character")
     ax.legend()
     return ax

@@ -176,7 +176,8 @@ def run_temporal_order(scale: str = "small", seed: int = 0, device=None, **overr
 
 
 def plot_temporal_order(result: dict, axes=None):
-    """Left: test accuracy against steps; right: gradient norm (before clipping), both against the SGD step."""
+    """Left: test accuracy against steps; right: the norm of the gradient of the training objective (the loss, plus
+    alpha Omega where used) before clipping, both against the SGD step."""
     import matplotlib.pyplot as plt
 
     if axes is None:
@@ -190,6 +191,6 @@ def plot_temporal_order(result: dict, axes=None):
     axes[0].set_xlabel("SGD step")
     axes[0].set_ylabel("test accuracy")
     axes[1].set_xlabel("SGD step")
-    axes[1].set_ylabel("gradient norm")
+    axes[1].set_ylabel("gradient norm of the objective\n(loss + alpha Omega), before clipping")
     axes[0].legend(fontsize=8)
     return axes

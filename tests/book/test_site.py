@@ -10,6 +10,12 @@ On every page it checks that
   figure made by its code;
 * every internal link resolves: HTTP 200, and the ``#anchor`` exists in the target page;
 * nothing was loaded from anywhere but the local server;
+* no table is left as raw Markdown text (``|---|`` or ``|—|`` in the visible text: MyST-NB renders a Markdown
+  output as CommonMark, which has no tables);
+* every image in a cell's output is a numbered figure with a caption, and every image in the article has alt
+  text that describes it (not empty, not a file name);
+* the page is no wider than the window and the article no wider than its column (long equations, code and
+  tables scroll inside their own boxes);
 
 and that the search page finds a chapter-5 page for "forget". Screenshots go to ``_build/screenshots/``.
 Skips with a reason when Chromium, chromedriver or the built site is missing (under CI=true a skip fails).
@@ -21,6 +27,7 @@ import functools
 import html.parser
 import http.server
 import os
+import re
 import shutil
 import tempfile
 import threading
@@ -35,8 +42,9 @@ import pytest
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[2]
-SITE = ROOT / "_build" / "html"
-SHOTS = ROOT / "_build" / "screenshots"
+# RNNBOOK_SITE: a site built elsewhere (jupyter-book build --path-output DIR puts it in DIR/_build/html)
+SITE = Path(os.environ["RNNBOOK_SITE"]) if os.environ.get("RNNBOOK_SITE") else ROOT / "_build" / "html"
+SHOTS = SITE.parent / "screenshots"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 SKIP_DIRS = {"_static", "_sources", "_images", "_sphinx_design_static", "a11y", "adaptors", "input", "output",
              "sre", "ui"}
@@ -58,6 +66,42 @@ const start = Date.now();
     done(document.querySelector('.math') ? 'MathJax never loaded' : 'no maths');
   } else { setTimeout(poll, 100); }
 })();
+"""
+
+
+# |---|, | --- |, |:--|, and the em-dash form |—| that a typographer's quotes turn "---" into
+_RAW_TABLE = re.compile(r"\|\s*:?(?:-{3,}|—+)\s*:?\s*\|")
+
+_FIGURES_JS = """
+const article = document.querySelector('main, article, .bd-article, body');
+const out = {uncaptioned: [], unnumbered: [], badAlt: []};
+article.querySelectorAll('.cell_output img').forEach(img => {
+  const fig = img.closest('figure');
+  const cap = fig && fig.querySelector('figcaption');
+  if (!cap || !cap.innerText.trim()) { out.uncaptioned.push(img.getAttribute('src')); }
+  else if (!cap.querySelector('.caption-number')) { out.unnumbered.push(cap.innerText.slice(0, 60)); }
+});
+article.querySelectorAll('img').forEach(img => {
+  const alt = (img.getAttribute('alt') || '').trim();
+  if (alt.length < 15 || /\\.(png|svg|jpe?g|gif)$/i.test(alt) || alt.includes('_images/')) {
+    out.badAlt.push((img.getAttribute('src') || '') + ' alt=' + JSON.stringify(alt));
+  }
+});
+return out;
+"""
+
+_WIDTH_JS = """
+const doc = document.documentElement;
+const col = document.querySelector('.bd-article, article, main');
+const wide = [];
+if (col) {
+  const right = col.getBoundingClientRect().right;
+  col.querySelectorAll('p, li, table, figure, img, pre, div.math, mjx-container, .cell_output, .highlight').forEach(e => {
+    const r = e.getBoundingClientRect();
+    if (r.width > 0 && r.right > right + 2) { wide.push(e.tagName.toLowerCase() + ' ' + (e.className || '') + ' by ' + Math.round(r.right - right) + ' px'); }
+  });
+}
+return {page: doc.scrollWidth - doc.clientWidth, column: col ? col.scrollWidth - col.clientWidth : 0, wide: wide.slice(0, 5)};
 """
 
 
@@ -161,6 +205,18 @@ def _check_page(driver, base: str, rel: Path) -> list[str]:
         if delim in text:
             i = text.index(delim)
             problems.append(f"raw TeX {delim!r} left in the visible text: …{text[max(0, i - 40):i + 40]!r}…")
+    raw = _RAW_TABLE.search(text)
+    if raw:
+        problems.append(f"a table left as raw Markdown text: …{text[max(0, raw.start() - 60):raw.end() + 20]!r}…")
+    figs = driver.execute_script(_FIGURES_JS)
+    problems += [f"image in a cell output without a figure caption: {src}" for src in figs["uncaptioned"]]
+    problems += [f"figure caption without a number: {cap!r}" for cap in figs["unnumbered"]]
+    problems += [f"image without alt text that describes it: {a}" for a in figs["badAlt"]]
+    width = driver.execute_script(_WIDTH_JS)
+    if width["page"] > 1:
+        problems.append(f"page wider than the window by {width['page']} px")
+    if width["column"] > 2 or width["wide"]:
+        problems.append(f"content wider than its column by {width['column']} px: {width['wide']}")
     n_math = driver.execute_script("return document.querySelectorAll('.math').length")
     n_mjx = driver.execute_script("return document.querySelectorAll('mjx-container').length")
     if n_math and n_mjx < n_math:

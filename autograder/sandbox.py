@@ -316,16 +316,18 @@ class _Cgroup:
 
 
 def _allowed_paths() -> list[str]:
-    """The host paths bound read-only: the interpreter, its packages, the system's libraries."""
-    paths = {os.path.realpath(p) for p in [sys.base_prefix, sys.prefix, sys.exec_prefix] if p}
+    """The host paths bound read-only: the interpreter and its packages (the prefixes, and the
+    ``site-packages``/``dist-packages`` folders on ``sys.path``). Never the working directory or a source
+    checkout that ``sys.path`` may also hold (``python -m`` puts the course folder there)."""
+    prefixes = {os.path.realpath(p) for p in [sys.base_prefix, sys.prefix, sys.exec_prefix] if p}
+    paths = set(prefixes)
     for p in sys.path:
         if not p or not os.path.isdir(p):
             continue
         rp = os.path.realpath(p)
-        if any(os.path.isdir(os.path.join(rp, pkg)) and os.path.exists(os.path.join(rp, pkg, "__init__.py"))
-               for pkg in OWN_PACKAGES) and "-packages" not in rp:
-            continue  # a source checkout on sys.path (an editable install): never bound
-        paths.add(rp)
+        if os.path.basename(rp) in ("site-packages", "dist-packages") or any(
+                rp.startswith(q.rstrip("/") + "/") for q in prefixes):
+            paths.add(rp)
     if sys.prefix != sys.base_prefix:
         paths.add(os.path.abspath(sys.prefix))  # the venv as the interpreter names it (symlinks included)
     out = sorted(paths)

@@ -130,3 +130,55 @@ def test_cuda_block_matches_cpu():
     assert torch.allclose(ours(x.cuda()).cpu(), y, atol=1e-12, rtol=0)
     model = R.CharTransformer(11, 8, 2, 1, 16, block_size=7).cuda()
     assert model(torch.zeros(2, 7, dtype=torch.long, device="cuda"))[0].device.type == "cuda"
+
+
+def _script():
+    import importlib.util
+    import os
+
+    path = os.path.join(os.path.dirname(__file__), "..", "..", "scripts", "chartransformer.py")
+    spec = importlib.util.spec_from_file_location("chartransformer_script", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def _assert_table(table, cfg):
+    assert table["command"].startswith("python scripts/chartransformer.py")
+    assert table["machine"]["date_utc"] and table["machine"]["torch"] and table["threads"] == 1
+    assert len(table["results"]) == len(table["seeds"]) >= 1
+    for run in table["results"]:
+        lstm, tf = run["lstm"], run["transformer"]
+        assert abs(lstm["parameters"] - tf["parameters"]) <= 0.03 * lstm["parameters"]  # equal parameter count
+        for r in (lstm, tf):
+            assert r["cpu_seconds"][-1] >= cfg["cpu_seconds"]  # equal CPU time: each spent the whole budget
+            assert r["cpu_seconds"][-1] < cfg["cpu_seconds"] + 5.0  # and not much more (one step past it)
+            assert len(r["val_bpc"]) == cfg["evals"] and len(r["position_bpc"]) == cfg["seq_len"]
+
+
+def test_chartransformer_script_writes_its_table(tmp_path):
+    mod = _script()
+    out = tmp_path / "t.json"
+    threads = torch.get_num_threads()
+    mod.main(["--scale", "small", "--seeds", "0", "--set", "cpu_seconds=0.5", "--set", "evals=1",
+              "--set", "train_chars=20000", "--set", "val_chars=3000", "--out", str(out)])
+    assert torch.get_num_threads() == threads
+    import json
+
+    table = json.loads(out.read_text())
+    assert table["scale"].startswith("small with overrides")
+    _assert_table(table, table["config"])
+    with pytest.raises(SystemExit):
+        mod.main(["--set", "no_such_key=1", "--out", str(out)])
+
+
+def test_committed_chartransformer_table_is_a_fair_comparison():
+    import json
+    import os
+
+    path = os.path.join(os.path.dirname(__file__), "..", "..", "results", "chartransformer.json")
+    if not os.path.exists(path):
+        pytest.skip("results/chartransformer.json not committed yet (python scripts/chartransformer.py)")
+    with open(path) as fh:
+        table = json.load(fh)
+    _assert_table(table, table["config"])

@@ -38,9 +38,14 @@ GRADIENT_NORMS = Check(
 )
 
 
-def _clip_draw(shapes, max_norm, scale=1.0, zero=False):
+def _clip_draw(shapes, max_norm, scale=1.0, zero=False, clipped=False):
+    """clipped: rescale the draw so that its norm is at least 2 max_norm, so that clipping always acts (then a
+    clip that scales the caller's arrays in place always changes them)."""
     def draw(rng):
         grads = tuple(np.zeros(s) if zero else randn(rng, *s, scale=scale) for s in shapes)
+        norm = np.sqrt(sum(np.sum(g ** 2) for g in grads))
+        if clipped and 0 < norm < 2 * max_norm:
+            grads = tuple(g * (2 * max_norm / norm) for g in grads)
         return (grads, float(max_norm))
     return draw
 
@@ -66,11 +71,11 @@ def _run_clip(ns, inp):
 CLIP_GRAD_NORM = Check(
     id="ch04_clip_grad_norm", chapter="ch04", functions=("clip_grad_norm",), reference=REF, run=_run_clip,
     cases=cases("ch04_clip_grad_norm", lambda rng: ((lin((2, 3), -1.0, 2.0), lin(3, 0.5, 1.5)), 1.0),
-                [("random, clipped", _clip_draw([(3, 4), (4,)], 0.5))],
+                [("random, clipped", _clip_draw([(3, 4), (4,)], 0.5, clipped=True))],
                 [("not clipped (norm below max)", _clip_draw([(2, 2), (5,)], 100.0)),
                  ("many arrays, huge norm", _clip_draw([(3, 3), (3,), (2, 4, 2), (1,)], 1.0, scale=1e6)),
                  ("all zero", _clip_draw([(2, 3)], 1.0, zero=True)),
-                 ("one scalar-like array", _clip_draw([(1,)], 0.1))]),
+                 ("one scalar-like array", _clip_draw([(1,)], 0.1, clipped=True))]),
     forbidden=("rnnbook", "torch"),
     outputs=("clipped", "total_norm"),
     description="scale all gradients by min(1, max_norm / (norm + 1e-6)); return them and the norm",

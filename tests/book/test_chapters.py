@@ -92,6 +92,15 @@ def test_reproduction_section_has_its_figure_its_tables_and_its_variant(page, to
     assert "from rnnbook.experiments.tables import committed" in code, "reads the committed full-scale table"
     assert "**Model variant.**" in text and "**Comparison.**" in text
     assert re.search(r"^\(repro-[\w-]+\)=$", text, re.M), "a label the chapter can link to"
+    keys = {k.strip() for group in re.findall(r"\{cite\}`([^`]+)`", text) for k in group.split(",")}
+    assert keys, "cites the paper it reproduces with {cite}"
+    assert not keys - _bib_keys(), f"citations missing from references.bib: {sorted(keys - _bib_keys())}"
+    # the result tables are HTML (MyST-NB renders a Markdown output without tables) and their code is hidden
+    assert "Markdown(" not in code, "a result table built as IPython.display.Markdown renders as raw text"
+    for cell in cells:
+        if "show_table(" in cell:
+            assert cell.startswith(":tags: [remove-input]") or "tags: [remove-input]" in cell.split("---")[1], \
+                "table-building code is shown"
 
 
 def test_every_reproduction_section_is_tested_here(toc):

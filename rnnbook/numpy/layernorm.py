@@ -36,7 +36,7 @@ def layer_norm_forward(x, gamma, beta, eps: float = 1e-5):
     """
     check_float("x", x)
     if x.ndim < 1:
-        raise ValueError(f"x: expected an array of shape (..., E), got a scalar")
+        raise ValueError("x: expected an array of shape (..., E), got a scalar")
     dims = {"E": x.shape[-1]}
     check_shape("gamma", gamma, "E", dims)
     check_shape("beta", beta, "E", dims)
@@ -55,7 +55,8 @@ def layer_norm_backward(dout, cache):
     """dout: (..., E), the shape of y. Returns dx (..., E), dgamma (E,), dbeta (E,)."""
     xhat, rstd, gamma = cache
     if getattr(dout, "shape", None) != xhat.shape:
-        raise ValueError(f"dout: expected the shape of x {xhat.shape}, got {getattr(dout, 'shape', type(dout).__name__)}")
+        got = getattr(dout, "shape", type(dout).__name__)
+        raise ValueError(f"dout: expected the shape of x {xhat.shape}, got {got}")
     axes = tuple(range(xhat.ndim - 1))
     dgamma = np.sum(dout * xhat, axis=axes)  # (E,)
     dbeta = np.sum(dout, axis=axes)  # (E,)

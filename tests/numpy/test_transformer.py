@@ -193,8 +193,8 @@ def test_block_params_round_trip_through_torch(rng):
     x = rng.standard_normal((2, 5, 6))
     with torch.no_grad():
         layer.train()  # the autograd path (eval mode under no_grad takes torch's fused fast path)
-        ref = layer(torch.tensor(x), src_mask=torch.nn.Transformer.generate_square_subsequent_mask(5, dtype=torch.float64),
-                    is_causal=True).numpy()
+        mask = torch.nn.Transformer.generate_square_subsequent_mask(5, dtype=torch.float64)
+        ref = layer(torch.tensor(x), src_mask=mask, is_causal=True).numpy()
     assert rel_error(transformer_block_forward(x, **params)[0], ref) < 1e-12
     other = _torch_layer(6, 2, 12, norm_first=False)
     other.load_state_dict(block_params_to_torch({k: params[k] for k in BLOCK_PARAMS}))

@@ -72,6 +72,36 @@ def test_feedforward_finite_differences_and_torch(rng):
     assert_twins(ours, torch_autograd(lin), inputs, tol=1e-12, grad_tol=1e-10)
 
 
+def test_feedforward_against_torch_nn_and_twin(rng):
+    """torch.nn.Sequential(Linear, ReLU, Linear) and the twin block's feed-forward net, loaded with our weights."""
+    inputs = _ffn_inputs(rng, N=2, T=4, E=5, F=7)
+    seq = torch.nn.Sequential(torch.nn.Linear(5, 7), torch.nn.ReLU(), torch.nn.Linear(7, 5)).double()
+    names = ["0.weight", "0.bias", "2.weight", "2.bias"]
+
+    def nn_ffn(x, W1, b1, W2, b2):
+        return torch.func.functional_call(seq, dict(zip(names, (W1.T, b1, W2.T, b2))), (x,), strict=True)
+
+    ours = numpy_pair(feedforward_forward, feedforward_backward)
+    assert_twins(ours, torch_autograd(nn_ffn), inputs, tol=1e-12, grad_tol=1e-10)
+    # the twin: TransformerBlock's linear2(relu(linear1(x))), its parameters set to ours
+    twin = TransformerBlock(5, 1, 7).double()
+    x, W1, b1, W2, b2 = inputs
+    with torch.no_grad():
+        for p, a in ((twin.linear1.weight, W1.T), (twin.linear1.bias, b1), (twin.linear2.weight, W2.T),
+                     (twin.linear2.bias, b2)):
+            p.copy_(torch.tensor(a))
+    xt = torch.tensor(x, requires_grad=True)
+    yt = twin._ff(xt)
+    y, cache = feedforward_forward(*inputs)
+    dout = rng.standard_normal(y.shape)
+    (yt * torch.tensor(dout)).sum().backward()
+    dx, dW1, db1, dW2, db2 = feedforward_backward(dout, cache)
+    assert rel_error(y, yt.detach().numpy()) < 1e-12 and rel_error(dx, xt.grad.numpy()) < 1e-10
+    for ours_g, p in ((dW1.T, twin.linear1.weight), (db1, twin.linear1.bias), (dW2.T, twin.linear2.weight),
+                      (db2, twin.linear2.bias)):
+        assert rel_error(ours_g, p.grad.numpy()) < 1e-10
+
+
 def test_feedforward_is_position_wise(rng):
     x, *p = _ffn_inputs(rng, N=1, T=5)
     y, _ = feedforward_forward(x, *p)

@@ -106,17 +106,19 @@ TANH_BACKWARD = Check(
 )
 
 
-def _soft_draw(N, C, scale=1.0):
-    return lambda rng: (randn(rng, N, C, scale=scale), rng.integers(0, C, size=N))
+def _soft_draw(N, C, scale=1.0, offset=0.0):
+    return lambda rng: (randn(rng, N, C, scale=scale) + offset, rng.integers(0, C, size=N))
 
 
 SOFTMAX_LOSS = Check(
     id="ch01_softmax_loss", chapter="ch01", functions=("softmax_loss",), reference=REF,
     run=lambda ns, inp: returns(ns["softmax_loss"](*inp), "softmax_loss", ("loss", "dx")),
     cases=cases("ch01_softmax_loss", lambda rng: (lin((3, 4), -1.0, 2.0), np.array([0, 3, 1])),
-                [("random N=5 C=3", _soft_draw(5, 3))],
+                # scores in the hundreds: np.exp overflows (or, near -1000, underflows to 0/0) without the shift
+                [("random N=5 C=3", _soft_draw(5, 3)), ("large scores (exp overflows)", _soft_draw(4, 5, 100.0, offset=800.0)),
+                 ("scores near -1000", _soft_draw(3, 4, 20.0, offset=-1000.0))],
                 [("random N=8 C=10", _soft_draw(8, 10)), ("N=1", _soft_draw(1, 4)),
-                 ("large scores", _soft_draw(6, 5, 500.0)), ("C=2", _soft_draw(7, 2))]),
+                 ("scores near +1000", _soft_draw(6, 5, 50.0, offset=1000.0)), ("C=2", _soft_draw(7, 2))]),
     forbidden=("rnnbook", "torch", "scipy"),
     description="mean cross-entropy of softmax(x) and its gradient dx",
     outputs=("loss", "dx"),

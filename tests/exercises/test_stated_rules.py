@@ -118,3 +118,21 @@ def test_a_wrong_return_arity_says_what_to_return(fn, check_id, result, says):
     with pytest.raises(AssertionError), contextlib.redirect_stdout(out):
         run_check(check_id, {fn: result}, verbose=True)
     assert says in out.getvalue()
+
+
+@pytest.mark.parametrize("check_id, names", [
+    ("ch01_softmax_loss", ("large scores", "scores near")),
+    ("ch02_softmax_temperature", ("large scores", "scores near")),
+])
+def test_large_score_cases_break_a_softmax_without_the_shift_for_every_secret(check_id, names):
+    from autograder.checks import get_check
+
+    chk = get_check(check_id)
+    picked = [c for c in chk.cases if c.name.startswith(names)]
+    assert any(c.visible for c in picked) and any(not c.visible for c in picked)
+    for case in picked:
+        for inp in _draws(chk, case):
+            z = inp[0] / (inp[1] if check_id.startswith("ch02") else 1.0)
+            with np.errstate(all="ignore"):
+                naive = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+            assert not np.isfinite(naive).all(), case.name

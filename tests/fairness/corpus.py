@@ -511,6 +511,12 @@ BUGS = [
          "        h0, c0 = hx\n        return tuple(torch._VF.lstm_cell(input, (h0, c0), self.weight_ih, self.weight_hh,\n"
          "                                         self.bias_ih, self.bias_hh))\n")],
          what="calls PyTorch's own LSTM kernel (torch._VF.lstm_cell), which the exercise forbids"),
+    _bug("ch01_softmax_no_shift", "ch01", "ch01_softmax_loss", [Replace("softmax_loss",
+         "z = x - x.max(axis=1, keepdims=True)  # (N, C)", "z = x")], keeps=2.0,
+         what="log-softmax without the max shift: inf/NaN for scores in the hundreds"),
+    _bug("ch02_softmax_no_shift", "ch02", "ch02_softmax_temperature", [Replace("softmax_temperature",
+         "z = z - z.max(axis=1, keepdims=True)", "z = z")], keeps=2.0,
+         what="softmax at a temperature without the max shift"),
     _bug("ch01_not_restored", "ch01", "ch01_numerical_gradient", [Replace("numerical_gradient",
          "x[i] = old  # restore", "pass")], what="x not restored after the perturbation"),
 ]

@@ -93,9 +93,9 @@ Every input is float64 (NumPy arrays; in a PyTorch exercise, float64 tensors), a
 with the reference's elementwise, |yours − reference| ≤ atol + rtol · |reference|, with the tolerances
 stated under each exercise. Work in float64 throughout: NumPy keeps
 float64 unless you ask for less. A float32 intermediate (`astype(np.float32)`, `dtype=np.float32`,
-`torch.float32`) keeps only about 7 significant digits, which these tolerances do not allow for: it may
-cost points. Any correct order of operations, loops or vectorised code, is fine: float64 rounding
-differences are far below the tolerances.
+`torch.float32`) keeps only about 7 significant digits, the size of an rtol of 1e-6 itself: it passes some
+cases and fails others, and the points it loses are not given back. Any correct order of operations, loops
+or vectorised code, is fine: float64 rounding differences are far below the tolerances.
 
 ## Before you submit
 

@@ -160,3 +160,31 @@ def test_every_page_links_the_notation_page(page):
 def test_notation_page_is_in_the_toc_and_has_its_label(toc):
     assert "file: notation" in toc
     assert (ROOT / "notation.md").read_text().startswith("(notation)=\n# Notation")
+
+
+PAGES = [f"chapters/{c}/index.md" for c in CHAPTERS] + [f"chapters/{p}.md" for p in REPRODUCTIONS]
+OWN_PAGES = [p for p in PAGES if "09_transformers" not in p]  # chapter 9's figures are checked in the built site
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_reads_as_a_notebook(page):
+    """MyST-NB can read every cell's options (a bad YAML caption stops the whole build)."""
+    from myst_nb.core.read import read_myst_markdown_notebook
+
+    read_myst_markdown_notebook((ROOT / page).read_text())
+
+
+@pytest.mark.parametrize("page", OWN_PAGES)
+def test_every_drawing_cell_is_a_captioned_named_figure_with_alt_text(page):
+    from myst_nb.core.read import read_myst_markdown_notebook
+
+    nb = read_myst_markdown_notebook((ROOT / page).read_text())
+    for cell in nb.cells:
+        if cell.cell_type != "code" or not re.search(r"plt\.show\(|plot_\w+\(|diagrams import|subplots\(", cell.source):
+            continue
+        opts = cell.metadata.get("mystnb", {})
+        fig, img = opts.get("figure", {}), opts.get("image", {})
+        head = cell.source.splitlines()[-1][:60]
+        assert len(fig.get("caption", "")) > 40, f"figure without a caption that says what to see: {head}"
+        assert re.fullmatch(r"fig-[\w-]+", fig.get("name", "")), f"figure without a name to number it: {head}"
+        assert len(img.get("alt", "")) > 30, f"figure without alt text: {head}"

@@ -61,7 +61,8 @@ def _tolerance(c) -> str:
     """How the check compares, as the exercise states it."""
     if c.rtol == 0 and c.atol == 0:
         return "scored on the stated target, not compared number by number"
-    return f"compared with the reference at rtol {c.rtol:g}, atol {c.atol:g}"
+    num = lambda x: f"{x:g}".replace("e-0", "e-")  # noqa: E731  (1e-6, not 1e-06)
+    return f"compared with the reference at rtol {num(c.rtol)}, atol {num(c.atol)}"
 
 
 def _header(chapter: str, title: str, intro: str, exercises: list[Exercise]) -> str:
@@ -91,8 +92,8 @@ its points or none; the course's autograder gives each case its share.
 
 Every input is float64 (NumPy arrays; in a PyTorch exercise, float64 tensors), and each result is compared
 with the reference's elementwise, |yours − reference| ≤ atol + rtol · |reference|, with the tolerances
-stated under each exercise. Work in float64 throughout: NumPy keeps
-float64 unless you ask for less. A float32 intermediate (`astype(np.float32)`, `dtype=np.float32`,
+stated under each exercise. Work in float64 throughout: NumPy keeps float64 unless you ask for less.
+A float32 intermediate (`astype(np.float32)`, `dtype=np.float32`,
 `torch.float32`) keeps only about 7 significant digits, the size of an rtol of 1e-6 itself: it passes some
 cases and fails others, and the points it loses are not given back. Any correct order of operations, loops
 or vectorised code, is fine: float64 rounding differences are far below the tolerances.

@@ -152,7 +152,8 @@ h_1 = o \odot \tanh(c_1).$$
 
 The check loads a `torch.nn.LSTMCell` state dict into your module and compares outputs and gradients with
 `torch.nn.LSTMCell`, on the GPU when there is one: create tensors on the input's device and dtype. Do not
-use `torch.nn.LSTM`, `torch.nn.LSTMCell` or `torch._VF`.""",
+use `torch.nn.LSTM`, `torch.nn.LSTMCell` or PyTorch's LSTM kernels (`torch.lstm_cell`, `torch._VF.lstm_cell`
+and the like); everything else in `torch` (`torch.split`, `torch.nn.functional.linear`, …) is yours to use.""",
         code='''class LSTMCell(torch.nn.Module):
     """An LSTM cell with torch.nn.LSTMCell's parameters and results.
 

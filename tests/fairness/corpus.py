@@ -352,6 +352,11 @@ HONEST = [
                 "    print('backward of one step')\n    tc = np.tanh(next_c)"),
     ), what="F.linear and torch.split in the module; a print in the backward"),
 
+    H("ch05_seed_line", "ch05", (
+        Replace("LSTMCell", "class LSTMCell(torch.nn.Module):", "torch.manual_seed(0)  # reproducible init\n\n\n"
+                                                              "class LSTMCell(torch.nn.Module):"),
+    ), what="a module-level torch.manual_seed(0) above the class (torch is forbidden only in the NumPy exercises)"),
+
     # chapter 6
     H("ch06_split_weights", "ch06", (
         Body("gru_step_forward", """

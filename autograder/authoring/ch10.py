@@ -85,7 +85,7 @@ its calls; in this notebook you may pass your exercise-1 `combine`). Compose wit
 all time steps at once: **no loop over time**. The check enforces this by counting: at most
 $2\lceil\log_2 T\rceil + 1$ calls of `combine` (one per round is what Hillis–Steele needs; the margin lets
 a work-efficient scan sweep up and down, and fold $h_0$ in with one more call), at least one when $T > 1$.
-A loop over time makes $T - 1$ calls and fails every case with $T \ge 8$; calling exercise 2's loop makes
+A loop over time makes $T - 1$ calls and fails every case with $T \ge 11$; calling exercise 2's loop makes
 none and fails every case with $T > 1$. The result must equal exercise 2's up to rounding.""",
         code='''def linear_recurrence_scan(a, b, h0, combine):
     """h_t = a_t * h_{t-1} + b_t by a Hillis-Steele parallel scan (ceil(log2 T) vectorised rounds).

@@ -53,7 +53,7 @@ def _rounds(T: int) -> int:
 
 def max_combine_calls(T: int) -> int:
     """The most calls of ``combine`` the scan may make: two per round (a work-efficient, Blelloch-style scan
-    sweeps up and down) and one to fold h0 in; a loop over time makes T - 1 and exceeds it for T >= 8."""
+    sweeps up and down) and one to fold h0 in; a loop over time makes T - 1, more than that for T >= 11."""
     return 2 * _rounds(T) + 1
 
 
@@ -78,8 +78,8 @@ def _run_scan(ns, inp):
     limit = max_combine_calls(T)
     if calls[0] > limit:
         raise AssertionError(f"linear_recurrence_scan called combine {calls[0]} times for T = {T}; a parallel scan "
-                             f"makes at most {limit} calls (2 per round of ceil(log2 T) = {_rounds(T)}, and one for "
-                             f"h0): no loop over time")
+                             f"makes at most {limit} calls (2 in each of its ceil(log2 T) = {_rounds(T)} rounds, and one "
+                             f"for h0): no loop over time")
     if T > 1 and calls[0] == 0:
         raise AssertionError("linear_recurrence_scan never called combine: compose the steps with the combine "
                              "it is given (one call per round, on all time steps at once)")

@@ -66,7 +66,7 @@ class Submission:
     edits: tuple
     kind: str = "honest"  # or "bug"
     target: str = ""     # the check a bug must lose points on
-    keeps: float = 0.0   # what a bug still scores on target
+    keeps: float | None = 0.0  # what a bug still scores on target (None: not stated, only that it loses some)
     needs: str = ""      # an engine feature it depends on (see ADDED_CELLS, MAGICS)
     what: str = ""
 
@@ -526,4 +526,24 @@ BUGS = [
          "x[i] = old  # restore", "pass")], what="x not restored after the perturbation"),
 ]
 
-SUBMISSIONS = HONEST + BUGS
+
+
+def _student_bugs() -> list[Submission]:
+    """The one-line bugs of tests/exercises/test_student_bugs.py (graded there in-process), as notebooks for
+    the CLI; chapter 9's belong with its own corpus."""
+    import importlib.util
+
+    path = os.path.join(ROOT, "tests", "exercises", "test_student_bugs.py")
+    spec = importlib.util.spec_from_file_location("_student_bugs", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    out = []
+    for k, (chapter, target, fn, old, new, what) in enumerate(mod.BUGS):
+        if chapter != "ch09":
+            out.append(Submission(f"oneline_{k:02d}_{target}", chapter, (Replace(fn, old, new),), "bug", target,
+                                  None, what=what))
+    return out
+
+
+ONE_LINE_BUGS = _student_bugs()
+SUBMISSIONS = HONEST + BUGS + ONE_LINE_BUGS

@@ -3,7 +3,8 @@
 Graded by the real command line (see conftest): every honest submission of ``corpus.HONEST`` scores full
 marks on every check; every one-bug submission of ``corpus.BUGS`` scores below full on its exercise (so the
 test cell fails and nbgrader gives it 0), exactly ``keeps`` there in the course's grader, and full marks on
-every other check. Submissions that rely on an engine feature not there yet are expected to fail (not
+every other check; the one-line bugs of tests/exercises/test_student_bugs.py likewise, with no stated
+``keeps``. Submissions that rely on an engine feature not there yet are expected to fail (not
 strictly), so that they pass unnoticed the day the engine supports them.
 """
 
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import pytest
 
-from corpus import BUGS, HONEST, Submission
+from corpus import BUGS, HONEST, ONE_LINE_BUGS, Submission
 
 from autograder.checks import chapter_checks
 
@@ -37,7 +38,7 @@ def test_honest_submission_scores_full_marks(graded, sub):
             f"{fb.get(check.id, '')}")
 
 
-@pytest.mark.parametrize("sub", [_param(s) for s in BUGS])
+@pytest.mark.parametrize("sub", [_param(s) for s in BUGS + ONE_LINE_BUGS])
 def test_bug_loses_its_exercise_and_no_other(graded, sub):
     scores = _scores(graded, sub)
     fb = graded(sub.chapter).feedback[sub.name]
@@ -45,7 +46,7 @@ def test_bug_loses_its_exercise_and_no_other(graded, sub):
         got = scores.get(check.id)
         if check.id == sub.target:
             assert got is not None and got < check.points, f"{sub.name} ({sub.what}): {check.id} scored {got}"
-            assert got == sub.keeps, (f"{sub.name}: {check.id} scored {got}, expected {sub.keeps} "
+            assert sub.keeps is None or got == sub.keeps, (f"{sub.name}: {check.id} scored {got}, expected {sub.keeps} "
                                       f"(the cases the bug does not affect)\n{fb.get(check.id, '')}")
         else:
             assert got == check.points, (f"{sub.name}: {check.id} lost points for a bug in {sub.target}: "

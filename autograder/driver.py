@@ -78,7 +78,7 @@ class _Guard:
     def find_spec(self, fullname, path=None, target=None):  # meta-path finder: refuse loading at all
         f = _is_under(fullname, self.always)
         if f:
-            self.hits.append(fullname)
+            self.hits.append(f)
             raise ImportError(f"{fullname} is forbidden in this exercise ({f})")
         return None
 
@@ -276,6 +276,7 @@ class Driver:
                 except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
                     error = error or {"cell": label, "type": type(exc).__name__}
                     continue
+            n_hits = len(self.guard.hits)
             for code in parts:
                 try:
                     with warnings.catch_warnings(), np.errstate(all="ignore"):
@@ -287,7 +288,10 @@ class Driver:
                 except BaseException as exc:  # noqa: BLE001 - the student's code may raise anything
                     if not tolerant:
                         error = error or {"cell": label, "type": type(exc).__name__}
-        return {"op": "ready", "error": error, "skipped": sorted(set(self.skipped))}
+            if tolerant:  # the instructor's own import of the grader (absent here) is not the student's
+                del self.guard.hits[n_hits:]
+        return {"op": "ready", "error": error, "skipped": sorted(set(self.skipped)),
+                "forbidden": sorted(set(self.guard.hits))}
 
     def call(self, header, payload):
         import warnings

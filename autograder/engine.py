@@ -28,7 +28,7 @@ import numpy as np
 from .checks import ASSIGNMENTS, CHAPTER_OF_ASSIGNMENT, chapter_checks, get_check
 from .compare import NotPlainData, compare, to_plain
 from .copydetect import find_copies
-from .forbidden import ALWAYS_FORBIDDEN, forbidden_uses
+from .forbidden import ALWAYS_FORBIDDEN, forbidden_uses, is_forbidden
 from .notebook import DEFAULT_SECRET, reference_namespace
 from .sandbox import Limits, RemoteNamespace, Sandbox, SandboxError, StudentError, capabilities
 from .spec import PUBLIC_SEED, case_rng, hidden_rng
@@ -270,6 +270,24 @@ def _case_message(exc: BaseException, check, visible: bool) -> tuple[str, list]:
     return f"its results could not be used ({type(exc).__name__})", []
 
 
+def hidden_text(msg: str) -> str:
+    """Feedback on a hidden case, from a small fixed vocabulary: which kind of failure, never a number, a
+    shape, a name or a message that the student's values could have chosen (each would be a channel for the
+    inputs the sandbox saw)."""
+    m = msg.lower()
+    for key, text in (("time limit", "time limit"), ("memory limit", "memory limit"),
+                      ("ended", "the submission's process ended"), ("forbid", "uses a forbidden API"),
+                      ("not defined", "not defined (is the function defined with the exercise's name?)"),
+                      ("shape", "wrong shape"), ("nan", "NaN where the reference has none"),
+                      ("infinity", "infinity where the reference has none"), ("outputs", "wrong number of outputs"),
+                      ("number or kind", "wrong number or kind of values returned"), ("raised", "raised an exception"),
+                      ("changed", "changed its inputs"), ("gradient check", "failed the gradient check"),
+                      ("differ", "wrong values"), ("ok", "ok")):
+        if key in m:
+            return text
+    return "failed"
+
+
 def run_job(job: dict) -> dict:
     """Run one submission: start its sandbox, run its cells, and call each check's ``run`` here with the
     student's functions proxied into the sandbox. Returns plain outputs per case, never verdicts.
@@ -287,9 +305,12 @@ def run_job(job: dict) -> dict:
             if err:
                 out["exec_error"] = f"{clean(err['cell'], 100)} raised {clean(err['type'], 60)} when it ran"
             out["skipped"] = ready["skipped"]
+            out["exec_forbidden"] = ready.get("forbidden", [])
         except SandboxError as exc:
             out["ended"] = str(exc)
-        for check_id, case_name, visible, inputs in job["cases"]:
+        # every visible case first: once the sandbox has seen a hidden input, no text of its making comes back
+        # (a message shown on a later visible case could carry what it saw)
+        for check_id, case_name, visible, inputs in sorted(job["cases"], key=lambda c: not c[2]):
             check = get_check(check_id)
             if out["ended"]:
                 out["outputs"][(check_id, case_name)] = ("error", out["ended"])
@@ -305,7 +326,8 @@ def run_job(job: dict) -> dict:
                 out["outputs"][(check_id, case_name)] = ("error", str(exc))
             except Exception as exc:  # noqa: BLE001 - whatever the student's values made the check raise
                 msg, forb = _case_message(exc, check, visible)
-                out["outputs"][(check_id, case_name)] = ("forbidden" if forb else "error", forb or msg)
+                out["outputs"][(check_id, case_name)] = ("forbidden" if forb else "error",
+                                                         forb or (msg if visible else hidden_text(msg)))
     finally:
         sb.close()
         out["seconds"] = time.monotonic() - t0
@@ -326,6 +348,18 @@ def close_servers() -> None:
 
 def _score(plan: Plan, res: Result, ex, run: dict, cases) -> None:
     sources = ex.sources if ex else []
+    labelled = [(label, src) for label, src, tolerant in ex.cells if not tolerant] if ex else []
+    try:
+        grave = forbidden_uses(labelled, (), (), anywhere=True) + [
+            f"imported {h} while its cells ran" for h in run.get("exec_forbidden", ())
+            if is_forbidden(h, ALWAYS_FORBIDDEN)]
+    except (RecursionError, MemoryError, ValueError, SyntaxError):
+        grave = []
+    if grave:  # the grader's own packages or the gradebook's drivers: no exercise may use them, anywhere
+        for check in plan.checks:
+            res.checks.append(CheckResult(check.id, 0.0, plan.template.test_points[check.id], [clean(
+                f"0 points: the submission uses what the grader forbids in every cell ({'; '.join(grave[:3])})", 400)]))
+        return
     try:
         copies = dict(find_copies(sources, plan.reference_sources)) if sources else {}
     except Exception:  # noqa: BLE001 - a source the detector cannot read is no copy
@@ -337,7 +371,7 @@ def _score(plan: Plan, res: Result, ex, run: dict, cases) -> None:
         cr = CheckResult(check.id, 0.0, pts, visible_only=plan.visible_only)
         res.checks.append(cr)
         try:
-            uses = forbidden_uses(sources, check.functions, check.forbidden)
+            uses = forbidden_uses(labelled, check.functions, check.forbidden)
         except (RecursionError, MemoryError, ValueError, SyntaxError):
             uses = ["its source is too deeply nested to scan"]
         hits = sorted({h for k, _ in mine for h in (run["outputs"].get((check.id, k.name), ("", ""))[1]
@@ -351,7 +385,7 @@ def _score(plan: Plan, res: Result, ex, run: dict, cases) -> None:
         for k, inputs in mine:
             status, value = run["outputs"].get((check.id, k.name), ("error", "not run"))
             if status != "ok":
-                ok, msg = False, clean(value, 300)
+                ok, msg = False, clean(value, 300) if k.visible else hidden_text(str(value))
             else:
                 try:
                     exp = plan.expected(check, k, inputs)
@@ -364,6 +398,8 @@ def _score(plan: Plan, res: Result, ex, run: dict, cases) -> None:
                         ok, msg = v.passed, ("ok" if v.passed else "against the numbers in the notebook: " + v.message)
                 except Exception as exc:  # noqa: BLE001
                     ok, msg = False, f"could not be compared ({type(exc).__name__})"
+                if not k.visible:
+                    msg = "ok" if ok else hidden_text(msg)
             earned += k.points if ok else 0.0
             label = k.name if k.visible else f"hidden: {k.name}"
             cr.lines.append(f"{'✓' if ok else '✗'} {check.id} [{label}] {msg}")

@@ -55,18 +55,28 @@ def _imports(nodes) -> dict[str, str]:
     return aliases
 
 
-def forbidden_uses(sources: list[str], functions, forbidden) -> list[str]:
+def forbidden_uses(sources: list, functions, forbidden, *, anywhere: bool = False) -> list[str]:
     """Human-readable uses of forbidden names by ``functions`` (and what they reach) in ``sources``.
 
-    Sources that do not parse contribute nothing (the sandbox reports the syntax error).
+    sources: strings, or ``(label, source)`` pairs (the label, such as ``"cell 13 (solution ...)"``, names
+    the cell in the message). What is scanned for one exercise: its functions, every top-level function or
+    class they reach by name, and the module-level assignments that bind a name they use; a module-level
+    statement that binds nothing they use (``torch.manual_seed(0)`` above a PyTorch class) belongs to no
+    exercise. With ``anywhere``, every statement is scanned (for the names no cell may use at all: the
+    grader's packages and its gradebook's drivers). Sources that do not parse contribute nothing (the
+    sandbox reports the syntax error).
     """
     forbidden = tuple(forbidden) + ALWAYS_FORBIDDEN
-    trees = []
-    for s in sources:
+    trees, where = [], {}
+    for k, s in enumerate(sources):
+        label, src = s if isinstance(s, tuple) else (f"cell {k + 1}", s)
         try:
-            trees.append(ast.parse(s))
+            t = ast.parse(src)
         except (SyntaxError, ValueError):
             continue
+        trees.append(t)
+        for node in t.body:
+            where[id(node)] = label
     top_defs: dict[str, ast.AST] = {}
     top_other: list[ast.AST] = []
     for t in trees:
@@ -75,32 +85,40 @@ def forbidden_uses(sources: list[str], functions, forbidden) -> list[str]:
                 top_defs[node.name] = node
             else:
                 top_other.append(node)
-    reach, todo = [], list(functions)
-    for node in top_other:  # what module-level code calls runs at exec time, for every exercise
-        todo += [n.id for n in ast.walk(node) if isinstance(n, ast.Name) and n.id in top_defs]
-    seen = set()
+    binders: dict[str, list] = {}
+    for node in top_other:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            continue
+        for n in ast.walk(node):
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
+                binders.setdefault(n.id, []).append(node)
+    reach, todo, seen, used_stmts = [], list(functions), set(), []
     while todo:
         name = todo.pop()
-        if name in seen or name not in top_defs:
+        if name in seen:
             continue
         seen.add(name)
-        reach.append(top_defs[name])
-        for n in ast.walk(top_defs[name]):
-            if isinstance(n, ast.Name) and n.id in top_defs:
-                todo.append(n.id)
-    # module-level statements that are not plain imports run at exec time and may bind names used later
-    scan = reach + [n for n in top_other if not isinstance(n, (ast.Import, ast.ImportFrom))]
+        nodes = ([top_defs[name]] if name in top_defs else []) + binders.get(name, [])
+        for node in nodes:
+            if node in reach or node in used_stmts:
+                continue
+            (reach if node is top_defs.get(name) else used_stmts).append(node)
+            todo += [n.id for n in ast.walk(node) if isinstance(n, ast.Name)]
+    scan = reach + used_stmts
+    if anywhere:
+        scan = [n for t in trees for n in t.body]
     aliases = _imports(top_other + reach)
     hits: list[str] = []
 
     def hit(what: str, line: int):
         f = is_forbidden(what, forbidden)
         if f:
-            msg = f"line {line}: uses {what} (forbidden: {f})"
+            msg = f"{label}, line {line}: uses {what} (forbidden: {f})"
             if msg not in hits:
                 hits.append(msg)
 
     for node in scan:
+        label = where.get(id(node), "a cell")
         for n in ast.walk(node):
             if isinstance(n, ast.Import):
                 for a in n.names:

@@ -61,7 +61,9 @@ SECCOMP_DENY = ("ptrace", "mount", "umount2", "pivot_root", "chroot", "keyctl", 
                 "io_uring_enter", "io_uring_register", "open_by_handle_at", "name_to_handle_at", "fanotify_init",
                 "lookup_dcookie", "move_mount", "open_tree", "fsopen", "fsmount", "fspick", "mount_setattr",
                 "settimeofday", "clock_settime", "adjtimex", "sethostname", "setdomainname", "vhangup")
-CLONE_NS_FLAGS = 0x7E020000  # CLONE_NEWNS|NEWCGROUP|NEWUTS|NEWIPC|NEWUSER|NEWPID|NEWNET
+CLONE_NS_FLAGS = 0x7E020000
+BUILTIN_EXCEPTIONS = frozenset(n for n, v in vars(__import__("builtins")).items()
+                               if isinstance(v, type) and issubclass(v, BaseException))  # CLONE_NEWNS|NEWCGROUP|NEWUTS|NEWIPC|NEWUSER|NEWPID|NEWNET
 
 
 @dataclass(frozen=True)
@@ -569,7 +571,13 @@ class Sandbox:
             self._end("the submission's process sent malformed data")
         skipped = header.get("skipped")
         skipped = [s for s in skipped if type(s) is str][:20] if type(skipped) is list else []
-        return {"error": err, "skipped": skipped}
+        if err is not None and (err["cell"] not in {c[0] for c in cells} or err["type"] not in BUILTIN_EXCEPTIONS):
+            err = {"cell": err["cell"] if err["cell"] in {c[0] for c in cells} else "a cell",
+                   "type": err["type"] if err["type"] in BUILTIN_EXCEPTIONS else "an exception"}
+        forb = header.get("forbidden")
+        allowed = tuple(always_forbidden) + ("autograder", "rnnbook", "nbgrader")
+        forb = [f for f in forb if type(f) is str and f in allowed][:5] if type(forb) is list else []
+        return {"error": err, "skipped": skipped, "forbidden": forb}
 
     def call(self, fn: str, args: tuple, *, forbidden=(), reveal=False, return_args=False, op="call", dtype=None):
         """``fn(*args)`` in the sandbox; returns its result (and the arguments after the call, with
@@ -598,10 +606,12 @@ class Sandbox:
                 self._serve_callback(cbs, header, payload)
                 continue
             forb = header.get("forbidden")
-            forb = [str(f)[:80] for f in forb if type(f) is str][:5] if type(forb) is list else []
+            # only the names this call forbade can come back: the list lives in the student's process, so
+            # anything else appended to it would be a channel out of the sandbox
+            forb = [f for f in forb if type(f) is str and f in forbidden][:5] if type(forb) is list else []
             if kind == "raise":
                 t, m = header.get("type"), header.get("message")
-                t = t if type(t) is str else "an exception"
+                t = t if (type(t) is str and (t in BUILTIN_EXCEPTIONS or t == "KeyError:name")) else "an exception"
                 m = m if (type(m) is str and reveal) else None
                 raise StudentError(t[:80], m, forb)
             if kind != "return":

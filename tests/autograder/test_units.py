@@ -76,6 +76,21 @@ def test_copy_detection_sees_through_renaming_and_comments():
     assert find_copies([honest], {"sample_chars": src}) == []
 
 
+def test_copy_detection_sees_through_padding_with_no_op_lines():
+    import inspect
+
+    import autograder.reference.ch02 as ref
+    src = inspect.getsource(ref.sample_chars)
+    padded = []
+    for line in src.splitlines():
+        padded.append(line)
+        body = line.strip()
+        if body and not body.startswith(("def ", "@", '"""')) and not body.endswith((":", ",", "(", "[")):
+            padded.append(" " * (len(line) - len(line.lstrip())) + "pass")
+    assert similarity("\n".join(padded), src) >= 0.95
+    assert [f for f, _ in find_copies(["\n".join(padded)], {"sample_chars": src})] == ["sample_chars"]
+
+
 def test_template_and_extract(tmp_path):
     t = Template.load(SOLUTION)
     assert set(t.test_points) == {"ch02_rnn_step_forward", "ch02_rnn_forward", "ch02_softmax_temperature",

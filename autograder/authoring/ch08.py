@@ -23,9 +23,9 @@ Compute $u_j = \tanh(s W_q + h_j W_k + b)$ (N, S, A) for all $j$ at once (broadc
 axis), the scores $e = u\,v$ (N, S), the weights $\alpha$ (a softmax over S), and the context $c$
 (N, $H_{enc}$). Return `(context, alpha, cache)` with the cache `(query, keys, Wq, Wk, b, v, u, alpha)`.
 
-The softmax must be stable for sharp scores: two visible cases (and a hidden one) have scores up to 1000 and
-more, where `np.exp` overflows (past 709) and a plain `exp(e) / sum(exp(e))` gives NaN. Subtract each row's
-maximum from $e$ first; it does not change $\alpha$.""",
+The softmax must be stable for sharp scores: in two visible cases each row's largest score is 800 or more
+(1000 and 800; a hidden case goes to 5000), where `np.exp` overflows (past 709) and a plain
+`exp(e) / sum(exp(e))` gives NaN. Subtract each row's maximum from $e$ first; it does not change $\alpha$.""",
         code='''def additive_attention_forward(query, keys, Wq, Wk, b, v):
     """Additive (Bahdanau) attention for one decoder state.
 

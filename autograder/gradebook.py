@@ -35,12 +35,13 @@ _graded = sa.Table(
 
 
 def _timestamp(path: str) -> dt.datetime:
-    """nbgrader's ``timestamp.txt`` next to the submission (naive UTC), else now."""
-    from nbgrader.utils import parse_utc
+    """When the submission arrived in the course's ``submitted/`` folder (naive UTC): the notebook's inode
+    change time, which the kernel sets when the file is written there (by ``nbgrader collect`` or by the
+    instructor) and nobody can set by hand, never a ``timestamp.txt`` that a student's folder may carry.
+    Now, if the file cannot be read."""
     try:
-        with open(os.path.join(os.path.dirname(path), "timestamp.txt")) as f:
-            return parse_utc(f.read().strip()).replace(tzinfo=None)
-    except (OSError, ValueError, TypeError):
+        return dt.datetime.fromtimestamp(os.lstat(path).st_ctime, dt.timezone.utc).replace(tzinfo=None)
+    except OSError:
         return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 
 
@@ -99,7 +100,8 @@ class GradebookWriter:
                             Comment(cell_id=sc.id, notebook=nb)
                     db.add(sub)
                 db.flush()
-            sub.timestamp = _timestamp(res.path)
+            if sub.timestamp is None:  # a time nbgrader already recorded for this submission is kept
+                sub.timestamp = _timestamp(res.path)
             snb = next(nb for nb in sub.notebooks if nb.name == NOTEBOOK)
             by_id = {c.id: c for c in res.checks}
             for g in snb.grades:

@@ -40,9 +40,18 @@ def gradescope(r: Result) -> dict:
 def write_gradescope(results: list[Result], directory: str) -> None:
     os.makedirs(directory, exist_ok=True)
     for r in results:
-        name = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in r.student).lstrip(".") or "_"
-        with open(os.path.join(directory, f"{name}.json"), "w") as f:
+        with open(os.path.join(directory, f"{results_stem(r.student)}.json"), "w") as f:
             json.dump(gradescope(r), f, indent=1)
+
+
+def results_stem(student: str) -> str:
+    """The file name (without .json) of a student's results: the id itself when it is a safe file name,
+    else a safe form of it with a hash of the id, so that two ids never share a file."""
+    import hashlib
+    safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in student).lstrip(".")[:80]
+    if safe == student and safe:
+        return safe
+    return f"{safe or '_'}-{hashlib.sha256(student.encode('utf-8', 'replace')).hexdigest()[:8]}"
 
 
 def write_csv(rows: list[dict], out) -> None:

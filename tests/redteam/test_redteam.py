@@ -25,9 +25,10 @@ def _ids(asg: str) -> list[str]:
 
 
 def _stem(student: str) -> str:
-    """The results file's stem of a student id that is not a safe file name (the id's characters other than
-    letters, digits, ``-``, ``_`` and ``.`` replaced by ``_``), as the grader writes it."""
-    return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in student).lstrip(".") or "_"
+    """The results file's stem of a student id, as the grader writes it (the id itself when it is a safe file
+    name, else a safe form with a hash of the id, so two ids never share a file)."""
+    from autograder.report import results_stem
+    return results_stem(student)
 
 
 def _doc(team, run: str, student: str) -> dict:

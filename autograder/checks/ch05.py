@@ -158,6 +158,8 @@ def _run_cell(ns, inp):
     state = {"weight_ih": w_ih, "weight_hh": w_hh, "bias_ih": b_ih, "bias_hh": b_hh}
     # forward on (x, (h0, c0)) or on x alone, backward of sum(h * gh) + sum(c * gc), on CUDA when present
     outs, in_grads, p_grads = ns.module("LSTMCell", (D, H), state, (x, (h0, c0) if h0.size else None), (gh, gc))
+    if not h0.size:  # no state given: h_0.grad and c_0.grad are zeros on both sides, and the outputs keep their names
+        in_grads = (*in_grads, np.zeros((N, H)), np.zeros((N, H)))
     return (*outs, *in_grads, *p_grads)
 
 

@@ -39,6 +39,7 @@ def _grade(a) -> int:
                          f"to {engine.secret_file()}, or set AUTOGRADER_SECRET to 64 random hex digits")
     plan = engine.Plan.build(a.assignment, source_dir=a.source, limits=_limits(a), unsafe=a.unsafe)
     subs = engine.find_submissions(a.submissions, plan.assignment)
+    engine.canary(plan)  # the instructor's solution first, in the same sandbox: full marks, or nobody is graded
     writer = None
     skipped = []
     if not a.no_gradebook:

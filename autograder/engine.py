@@ -35,7 +35,8 @@ from .spec import PUBLIC_SEED, case_rng, hidden_rng
 from .template import SubmissionError, Template, extract
 
 __all__ = ["Submission", "CheckResult", "Result", "Plan", "grade", "run_job", "run_remote", "close_servers",
-           "course_secret", "secret_configured", "secret_file", "weak_secret", "find_submissions", "clean"]
+           "course_secret", "secret_configured", "secret_file", "weak_secret", "find_submissions", "clean",
+           "canary", "grade_one"]
 
 MIN_SECRET = 32  # characters: `autograder init` writes 64 hex digits (256 bits)
 
@@ -448,6 +449,23 @@ def grade_one(plan: Plan, sub: Submission, *, runner=run_job) -> Result:
     res.flags = [clean(f, 400) for f in res.flags]
     for c in res.checks:
         c.lines = [clean(x, 600) for x in c.lines]
+    return res
+
+
+CANARY = "instructor (canary)"
+
+
+def canary(plan: Plan) -> Result:
+    """Grade the instructor's own notebook in the same sandbox, with the same secret and limits, before
+    anyone else; raises ValueError naming the first check that did not give full marks, and why. A broken
+    machine (an install the sandbox cannot see, a limit too tight for the reference) then stops the run
+    instead of scoring every student 0."""
+    res = grade_one(plan, Submission(CANARY, plan.template.path))
+    for c in res.checks:
+        if c.score < c.max_score - 1e-9:
+            why = next((ln for ln in c.lines if not ln.startswith("✓")), res.error or "")
+            raise ValueError(f"the instructor's solution {plan.template.path} scored {c.score:g}/{c.max_score:g} "
+                             f"on {c.id} in the sandbox, so no student was graded: {why}")
     return res
 
 

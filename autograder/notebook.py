@@ -71,10 +71,12 @@ def run_check(check_id: str, namespace: Mapping, *, hidden: bool = False, verbos
             verdict_ok, msg = False, f"raised {type(exc).__name__}: {exc}"
         else:
             expected = to_plain(_quiet_run(check, ref, inputs))
-            v = compare(expected, got, rtol=check.rtol, atol=check.atol, reveal=case.visible)
+            v = compare(expected, got, rtol=check.rtol, atol=check.atol, reveal=case.visible,
+                        names=check.outputs or None)
             verdict_ok, msg = v.passed, v.message
             if verdict_ok and case.expected is not None:
-                v = compare(to_plain(case.expected), got, rtol=1e-6, atol=1e-8, reveal=True)
+                v = compare(to_plain(case.expected), got, rtol=1e-6, atol=1e-8, reveal=True,
+                            names=check.outputs or None)
                 verdict_ok, msg = v.passed, ("ok" if v.passed else "against the numbers in the notebook: " + v.message)
         if verdict_ok:
             earned += case.points
@@ -82,6 +84,8 @@ def run_check(check_id: str, namespace: Mapping, *, hidden: bool = False, verbos
             failures.append(f"{case.name}: {msg}")
         if verbose:
             print(f"{'✓' if verdict_ok else '✗'} {check.id} [{case.name}] {msg}")
-    if failures:
-        raise AssertionError(f"{check.id}: {len(failures)} case(s) failed:\n  " + "\n  ".join(failures))
+    if failures:  # the ✗ lines above say what failed; the error only marks the cell as failed (for nbgrader)
+        n = sum(1 for c in check.cases if c.visible != hidden)
+        raise AssertionError(f"{check.id}: {len(failures)} of {n} case(s) failed" +
+                             (" (see the ✗ lines above)" if verbose else ": " + "; ".join(failures)))
     return earned

@@ -256,7 +256,7 @@ def _check_page(driver, base: str, rel: Path) -> list[str]:
 def test_every_page_typesets_loads_and_links(server, browser):
     pages = _pages()
     names = {p.as_posix() for p in pages}
-    expected = {"intro.html", "references.html"} | {f"chapters/{c}/index.html" for c in (
+    expected = {"intro.html", "notation.html", "references.html"} | {f"chapters/{c}/index.html" for c in (
         "01_feedforward", "02_rnn", "03_bptt", "04_gradients", "05_lstm", "06_gru", "07_applications",
         "08_attention", "09_transformers", "10_linear_rnns")}
     assert expected <= names, f"pages missing from the build: {sorted(expected - names)}"

@@ -29,6 +29,7 @@ handle on one submission; :class:`RemoteNamespace` is what a check's ``run`` cal
 from __future__ import annotations
 
 import atexit
+import glob
 import json
 import os
 import shutil
@@ -45,7 +46,7 @@ from . import wire
 from .spec import Callback
 
 __all__ = ["Limits", "Sandbox", "SandboxError", "RemoteNamespace", "Callback", "capabilities", "Capabilities",
-           "StudentError"]
+           "StudentError", "sweep"]
 
 NOBODY = 65534
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -183,6 +184,11 @@ def capabilities() -> Capabilities:
             seccomp = False
             missing.append("no seccomp filter (pip install pyseccomp; needs libseccomp)")
         _caps = Capabilities(root, bwrap, cgroup, seccomp, missing)
+        if root:
+            try:
+                sweep()
+            except OSError:
+                pass
         return _caps
 
 
@@ -221,6 +227,43 @@ def _seccomp_bpf() -> str | None:
 
 # ---------------------------------------------------------------------------------------------------------
 # cgroups
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+
+
+def sweep() -> int:
+    """Remove what a grader that was killed (SIGKILL, a crash) left: its submissions' cgroups (their
+    processes already died with it, by --die-with-parent) and empty staging folders. Returns how many."""
+    n = 0
+    roots = list(_cgroup_paths().values())
+    for root in roots:
+        for d in glob.glob(os.path.join(root, "autograder-*-*")):
+            try:
+                pid = int(os.path.basename(d).split("-")[1])
+            except (IndexError, ValueError):
+                continue
+            if not _alive(pid):
+                cg = _Cgroup.__new__(_Cgroup)
+                cg.dirs = [d]
+                cg.kill_and_remove()
+                n += 1
+    for d in glob.glob(os.path.join(tempfile.gettempdir(), "autograder-stage-*-*")):
+        try:
+            pid = int(os.path.basename(d).split("-")[2])
+        except (IndexError, ValueError):
+            continue
+        if not _alive(pid):
+            shutil.rmtree(d, ignore_errors=True)
+            n += 1
+    return n
 
 
 class _Cgroup:
@@ -382,6 +425,8 @@ class Sandbox:
             p = "/" + name
             if os.path.islink(p):
                 a += ["--symlink", os.readlink(p), p]
+        # the private /tmp first: an interpreter installed under /tmp is bound over it afterwards, read-only
+        a += ["--bind", work, "/tmp"]
         for src, dst in stage_binds:
             a += ["--ro-bind", src, dst]
         for m in _masked_paths([d for _, d in stage_binds]):
@@ -390,7 +435,7 @@ class Sandbox:
         for dev in sorted(os.listdir("/dev")):
             if dev.startswith("nvidia"):
                 a += ["--dev-bind", f"/dev/{dev}", f"/dev/{dev}"]
-        a += ["--bind", work, "/tmp", "--ro-bind", driver_dir, "/sandbox", "--chdir", "/tmp"]
+        a += ["--ro-bind", driver_dir, "/sandbox", "--chdir", "/tmp"]
         if self.caps.seccomp:
             a += ["--seccomp", "5"]
         a += ["--", sys.executable, "-I", "-B", "-c",
@@ -428,7 +473,7 @@ class Sandbox:
             if caps.cgroup is None:
                 rl["RLIMIT_AS"] = (lim.memory_mb + (2048 if self.torch else 512)) << 20
             if caps.bwrap and caps.root:
-                self.stage = tempfile.mkdtemp(prefix="autograder-stage-")
+                self.stage = tempfile.mkdtemp(prefix=f"autograder-stage-{os.getpid()}-")
                 os.chmod(self.stage, 0o755)
                 cfg.update(stage=self.stage, binds=binds, driver_files=DRIVER_FILES, work_bytes=lim.file_mb << 20,
                            inodes=lim.inodes)

@@ -12,7 +12,7 @@ import pytest
 from autograder.__main__ import main
 from autograder.checks import chapter_checks
 
-from conftest import CORPUS, corpus_names, parse_snippet
+from grader_corpus import CORPUS, corpus_names, parse_snippet
 
 IDS = [c.id for c in chapter_checks("02_rnn")]
 ROOT_ONLY = {"read_outside": "grader paths hidden", "network": "no network", "write_gradebook": "grader paths hidden"}

@@ -10,7 +10,7 @@ import nbformat
 from autograder.__main__ import main
 from autograder.notebook import run_check
 
-from conftest import SOLUTION, build_notebook
+from grader_corpus import SOLUTION, build_notebook
 
 
 def test_check_prints_the_notebooks_messages(tmp_path, capsys):

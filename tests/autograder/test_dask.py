@@ -8,7 +8,7 @@ import pytest
 
 from autograder.__main__ import main
 
-from conftest import build_notebook
+from grader_corpus import build_notebook
 
 WRONG = {"ch02-ex2-solution": "import numpy as np\ndef rnn_forward(x, h0, Wx, Wh, b):\n"
                               "    return np.zeros((x.shape[0], x.shape[1], Wh.shape[0])), None\n"}

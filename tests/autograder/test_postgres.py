@@ -10,7 +10,7 @@ import pytest
 
 from autograder.__main__ import main
 
-from conftest import build_notebook
+from grader_corpus import build_notebook
 
 URL = os.environ.get("AUTOGRADER_TEST_POSTGRES_URL")
 

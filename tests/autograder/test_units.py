@@ -14,7 +14,7 @@ from autograder.engine import find_submissions
 from autograder.forbidden import forbidden_uses
 from autograder.template import SubmissionError, Template, extract
 
-from conftest import SOLUTION, build_notebook
+from grader_corpus import SOLUTION, build_notebook
 
 
 def test_wire_round_trip_and_refuses_objects():

@@ -19,7 +19,7 @@ import pytest
 from autograder.__main__ import main
 from autograder.nbgrader_course import make_nbgrader_course
 
-from conftest import SOLUTION
+from grader_corpus import SOLUTION
 
 WRONG = ("import numpy as np\ndef rnn_step_forward(x, prev_h, Wx, Wh, b):\n"
          "    next_h = np.tanh(x @ Wx + prev_h @ Wh + b) + 1.0\n    return next_h, None\n")

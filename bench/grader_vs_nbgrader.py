@@ -6,13 +6,19 @@ makes the release, and ``--n`` submissions (default 50) are made from it: correc
 run as the instructor would run them (a fresh process each, writing their own SQLite gradebook), timed wall
 clock from start to exit. Prints seconds per submission for each and the ratio; target ≥ 5× on 2 cores.
 
-Usage: ``python bench/grader_vs_nbgrader.py [--n 50] [--workers K] [--quick]``. Exits 0 whatever the figures.
+With ``--baseline REV`` the grader of an earlier commit (checked out in a temporary git worktree, run with the
+same interpreter) grades the same folder in the same run, and the ratio of the two per-submission times is
+printed too (the sandbox redesign's target: within 1.5x of fb84c82, the fork-server grader).
+
+Usage: ``python bench/grader_vs_nbgrader.py [--n 50] [--workers K] [--quick] [--baseline REV]``. Exits 0 whatever
+the figures.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import pathlib
 import subprocess
 import sys
@@ -63,9 +69,11 @@ def main(argv=None) -> int:
     p.add_argument("--n", type=int, default=50)
     p.add_argument("--workers", type=int, default=None, help="the grader's parallel sandboxes (default: cores)")
     p.add_argument("--quick", action="store_true", help="10 submissions")
+    p.add_argument("--baseline", help="also time the grader of this git revision, side by side")
     a, _ = p.parse_known_args(argv)
     n = 10 if a.quick else a.n
-    env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
+    env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""),
+               AUTOGRADER_SECRET=secrets.token_hex(32))
     with tempfile.TemporaryDirectory(prefix="bench-grader-") as tmp:
         d = pathlib.Path(tmp)
         make_course(d, n, env)
@@ -75,11 +83,26 @@ def main(argv=None) -> int:
         if a.workers:
             cmd += ["--workers", str(a.workers)]
         t_ag, rc2 = timed(cmd, d, env)
+        t_old = rc3 = None
+        if a.baseline:
+            wt = d / "baseline"
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(wt), a.baseline],
+                           check=True, capture_output=True)
+            try:
+                old_env = dict(env, PYTHONPATH=str(wt))
+                old_cmd = [x if x != str(d / "source") else str(d / "source") for x in cmd]
+                old_cmd[old_cmd.index(f"sqlite:///{d}/autograder.db")] = f"sqlite:///{d}/baseline.db"
+                t_old, rc3 = timed(old_cmd, d, old_env)
+            finally:
+                subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(wt)], capture_output=True)
     per_nbg, per_ag = t_nbg / n, t_ag / n
     print(f"{n} submissions of 02_rnn on {os.cpu_count()} cores")
     print(f"  nbgrader autograde : {per_nbg:7.3f} s per submission  ({t_nbg:.1f} s in all, exit {rc1})")
     print(f"  autograder grade   : {per_ag:7.3f} s per submission  ({t_ag:.1f} s in all, exit {rc2})")
     print(f"  ratio              : {per_nbg / per_ag:7.1f}x faster (target >= 5x on 2 cores)")
+    if t_old is not None:
+        print(f"  grader at {a.baseline[:10]:10s}: {t_old / n:7.3f} s per submission  ({t_old:.1f} s in all, exit {rc3})")
+        print(f"  this grader / it   : {per_ag / (t_old / n):7.2f}x its time (target <= 1.5x)")
     return 0
 
 

@@ -191,6 +191,7 @@ def plot_temporal_order(result: dict, axes=None):
     axes[0].set_xlabel("SGD step")
     axes[0].set_ylabel("test accuracy")
     axes[1].set_xlabel("SGD step")
-    axes[1].set_ylabel("gradient norm of the objective\n(loss + alpha Omega), before clipping")
+    axes[1].set_ylabel("|grad (loss + alpha Omega)|, unclipped")
     axes[0].legend(fontsize=8)
+    axes[0].figure.tight_layout()
     return axes

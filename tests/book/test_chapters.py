@@ -131,9 +131,7 @@ def _notebook_exercises(chapter: str) -> list[tuple[int, str, str]]:
     return [tuple(e) for e in out]
 
 
-# Chapter 9's page belongs to another part of the course's work and lists its exercises in prose; it joins this
-# test once its page carries the same numbered list.
-EXERCISE_LISTS = [c for c in CHAPTERS if c != "09_transformers"]
+EXERCISE_LISTS = CHAPTERS
 
 
 @pytest.mark.parametrize("chapter", EXERCISE_LISTS)
@@ -151,7 +149,7 @@ def test_exercise_list_on_the_page_is_the_notebooks(chapter):
     assert listed == expected, f"page lists {listed}, notebook has {expected}"
 
 
-@pytest.mark.parametrize("page", [f"chapters/{c}/index.md" for c in CHAPTERS if c != "09_transformers"]
+@pytest.mark.parametrize("page", [f"chapters/{c}/index.md" for c in CHAPTERS]
                          + [f"chapters/{p}.md" for p in REPRODUCTIONS] + ["intro.md"])
 def test_every_page_links_the_notation_page(page):
     assert "{ref}`notation`" in (ROOT / page).read_text()
@@ -163,7 +161,7 @@ def test_notation_page_is_in_the_toc_and_has_its_label(toc):
 
 
 PAGES = [f"chapters/{c}/index.md" for c in CHAPTERS] + [f"chapters/{p}.md" for p in REPRODUCTIONS]
-OWN_PAGES = [p for p in PAGES if "09_transformers" not in p]  # chapter 9's figures are checked in the built site
+OWN_PAGES = PAGES  # every chapter page and reproduction section
 
 
 @pytest.mark.parametrize("page", PAGES)

@@ -17,6 +17,14 @@ def default_db_url() -> str:
     return "sqlite:///" + os.path.join(ROOT, "build", "nbgrader", "gradebook.db")
 
 
+def _db_url(url: str) -> str:
+    """``--db`` must be a SQLAlchemy URL; a bare path is an error that says so."""
+    if "://" not in url:
+        raise ValueError(f"--db: expected a database URL such as sqlite:///{os.path.abspath(url)} or "
+                         f"postgresql://user@host/gradebook, got the path {url!r}")
+    return url
+
+
 def _limits(a):
     from .sandbox import Limits
     return Limits(wall_s=a.timeout, cpu_s=max(1, int(a.timeout)), memory_mb=a.memory)
@@ -39,14 +47,28 @@ def _grade(a) -> int:
                          f"to {engine.secret_file()}, or set AUTOGRADER_SECRET to 64 random hex digits")
     plan = engine.Plan.build(a.assignment, source_dir=a.source, limits=_limits(a), unsafe=a.unsafe)
     subs = engine.find_submissions(a.submissions, plan.assignment)
+    if not subs:
+        raise ValueError(f"no submission of {plan.assignment} found in {', '.join(a.submissions)} (expected notebook "
+                         f"files, or nbgrader's submitted/<student>/{plan.assignment}/exercises.ipynb)")
+    for d in sorted({os.path.dirname(s.path) for s in subs if os.path.basename(s.path) == "exercises.ipynb"}):
+        extra = sorted(f for f in os.listdir(d) if f.endswith(".ipynb") and f != "exercises.ipynb") \
+            if os.path.isdir(d) else []
+        if extra:
+            print(f"autograder: warning: {d}: graded exercises.ipynb (the released notebook); skipped "
+                  f"{', '.join(extra)}", file=sys.stderr)
     engine.canary(plan)  # the instructor's solution first, in the same sandbox: full marks, or nobody is graded
     writer = None
     skipped = []
     if not a.no_gradebook:
         from .gradebook import GradebookWriter
+        a.db = _db_url(a.db)
         if a.db.startswith("sqlite:///"):
             os.makedirs(os.path.dirname(a.db[len("sqlite:///"):]) or ".", exist_ok=True)
-        writer = GradebookWriter(a.db, plan.template, plan.assignment)
+        try:
+            writer = GradebookWriter(a.db, plan.template, plan.assignment)
+        except Exception as exc:  # noqa: BLE001 - SQLAlchemy's errors: one line, not a traceback
+            first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+            raise ValueError(f"--db: cannot open the gradebook at {a.db} ({type(exc).__name__}: {first})") from None
         if not a.force:
             from .template import SubmissionError, extract
             keep = []
@@ -122,6 +144,7 @@ def _check(a) -> int:
     for c in res.checks:
         print("\n".join(c.lines))
         ok &= c.score >= c.max_score - 1e-9
+    print(f"{res.score:g} of {res.max_score:g} visible points")
     return 0 if ok else 1
 
 
@@ -130,9 +153,18 @@ def _export(a) -> int:
 
     from .report import write_csv
     from .gradebook import normalise_url
-    gb = Gradebook(normalise_url(a.db), course_id="rnnbook")
+    url = _db_url(a.db)
+    if url.startswith("sqlite:///") and not os.path.exists(url[len("sqlite:///"):]):
+        raise ValueError(f"--db: expected an existing gradebook, got {url} (no such file; grade first)")
+    try:
+        gb = Gradebook(normalise_url(url), course_id="rnnbook")
+    except Exception as exc:  # noqa: BLE001
+        raise ValueError(f"--db: cannot open the gradebook at {url} ({type(exc).__name__})") from None
     rows = []
     try:
+        names = [asg.name for asg in gb.assignments]
+        if a.assignment and a.assignment not in names:
+            raise ValueError(f"--assignment: expected one of {names} (in {url}), got {a.assignment!r}")
         for asg in gb.assignments:
             if a.assignment and asg.name != a.assignment:
                 continue
@@ -179,7 +211,19 @@ def _init(a) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="autograder", description=__doc__)
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        ver = version("rnnbook")
+    except PackageNotFoundError:
+        ver = "unknown"
+    p = argparse.ArgumentParser(
+        prog="autograder", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="The course secret (hidden cases are drawn from it per student) is AUTOGRADER_SECRET, else the "
+               "first line of\nAUTOGRADER_SECRET_FILE or ./.autograder_secret (mode 600; `autograder init` writes "
+               "one).\n\nexamples:\n  autograder init\n  autograder grade 02_rnn submitted/ --results "
+               "build/results\n  autograder check chapters/05_lstm/exercises.ipynb\n  autograder export --format "
+               "csv --output grades.csv")
+    p.add_argument("--version", action="version", version=f"autograder {ver}")
     sub = p.add_subparsers(dest="cmd", required=True)
 
     def common(q):

@@ -488,7 +488,7 @@ def grade(plan: Plan, submissions: list[Submission], *, workers: int | None = No
         from distributed import Client
 
         try:
-            client = Client(scheduler, timeout="10s")
+            client = Client(scheduler, timeout="5s")
         except (OSError, TimeoutError) as exc:
             raise ValueError(f"--scheduler: expected a reachable Dask scheduler, got {scheduler!r} "
                              f"({type(exc).__name__})") from None

@@ -51,6 +51,8 @@ def normalise_url(url: str) -> str:
         import importlib.util
         driver = "psycopg" if importlib.util.find_spec("psycopg") else "psycopg2"
         url = f"postgresql+{driver}://" + url.split("://", 1)[1]
+        if "connect_timeout" not in url:  # an unreachable server is an error within seconds, not a hang
+            url += ("&" if "?" in url else "?") + "connect_timeout=5"
     return url
 
 

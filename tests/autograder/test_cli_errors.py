@@ -1,0 +1,52 @@
+"""Bad input to the command line is one line that says what was expected and what arrived, exit 2, no traceback."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+import time
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SOLUTION = os.path.join(ROOT, "solutions", "02_rnn", "exercises.ipynb")
+
+
+def _cli(*args, timeout=60):
+    env = dict(os.environ, AUTOGRADER_SECRET=secrets.token_hex(32),
+               PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
+    t0 = time.monotonic()
+    out = subprocess.run([sys.executable, "-m", "autograder", *args], capture_output=True, text=True, env=env,
+                         timeout=timeout, cwd=ROOT)
+    return out, time.monotonic() - t0
+
+
+@pytest.mark.parametrize("args, expect", [
+    (("grade", "02_rnn", "submited/"), "no such file or folder"),
+    (("grade", "02_rnn", SOLUTION, "--db", "gradebook.db"), "expected a database URL"),
+    (("grade", "02_rnn", SOLUTION, "--db", "postgresql://nobody@127.0.0.1:1/none"), "cannot open the gradebook"),
+    (("grade", "02_rnn", SOLUTION, "--no-gradebook", "--scheduler", "tcp://127.0.0.1:1"), "reachable Dask scheduler"),
+    (("grade", "nope", SOLUTION), "assignment: expected one of"),
+    (("export", "--format", "csv", "--db", "sqlite:////nonexistent/gradebook.db"), "expected an existing gradebook"),
+])
+def test_one_line_error_exit_2(args, expect):
+    out, seconds = _cli(*args)
+    assert out.returncode == 2, (out.stdout, out.stderr)
+    assert expect in out.stderr and "Traceback" not in out.stderr and len(out.stderr.strip().splitlines()) == 1
+    assert seconds < 30
+
+
+def test_an_empty_submissions_folder_is_an_error(tmp_path):
+    out, _ = _cli("grade", "02_rnn", str(tmp_path))
+    assert out.returncode == 2 and "no submission of 02_rnn found" in out.stderr
+
+
+def test_version_help_and_check_summary():
+    out, _ = _cli("--version")
+    assert out.returncode == 0 and out.stdout.startswith("autograder ")
+    out, _ = _cli("--help")
+    assert "AUTOGRADER_SECRET" in out.stdout and "autograder init" in out.stdout
+    out, _ = _cli("check", SOLUTION)
+    assert out.returncode == 0 and out.stdout.strip().splitlines()[-1].endswith("visible points")

@@ -172,13 +172,15 @@ def test_chartransformer_script_writes_its_table(tmp_path):
         mod.main(["--set", "no_such_key=1", "--out", str(out)])
 
 
-def test_committed_chartransformer_table_is_a_fair_comparison():
+@pytest.mark.parametrize("name", ["chartransformer", "chartransformer_seed1"])
+def test_committed_chartransformer_table_is_a_fair_comparison(name):
     import json
     import os
 
-    path = os.path.join(os.path.dirname(__file__), "..", "..", "results", "chartransformer.json")
+    path = os.path.join(os.path.dirname(__file__), "..", "..", "results", f"{name}.json")
     if not os.path.exists(path):
-        pytest.skip("results/chartransformer.json not committed yet (python scripts/chartransformer.py)")
+        pytest.skip(f"results/{name}.json not committed yet (python scripts/chartransformer.py)")
     with open(path) as fh:
         table = json.load(fh)
     _assert_table(table, table["config"])
+    assert table["scale"] == "full"  # the page calls these the full-scale runs

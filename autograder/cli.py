@@ -194,6 +194,15 @@ def _export(a) -> int:
     return 0
 
 
+def _release(a) -> int:
+    """The student's bundle (autograder.release): notebooks and the rnncheck checker, no grader inside."""
+    from .release import release
+    files = release(a.assignments, a.out, zip_path=a.zip)
+    print(f"wrote the student's bundle to {a.out} ({len(files)} files; pip install {a.out})"
+          + (f" and {a.zip}" if a.zip else ""))
+    return 0
+
+
 def _init(a) -> int:
     """Write a random 256-bit course secret, mode 600, refusing to overwrite one."""
     import secrets
@@ -257,13 +266,18 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--db", default=default_db_url())
     e.add_argument("--assignment")
     e.add_argument("--output", help="CSV file (default stdout) or folder for gradescope")
+    r = sub.add_parser("release", help="write the student's bundle: notebooks and the checker, no solutions")
+    r.add_argument("assignments", nargs="+", help="e.g. 02_rnn 05_lstm (or ch02 ch05)")
+    r.add_argument("--out", default=os.path.join("build", "student"), help="folder (default build/student)")
+    r.add_argument("--zip", help="also write the bundle as this .zip file")
     return p
 
 
 def main(argv=None) -> int:
     a = parser().parse_args(argv)
     try:
-        return {"grade": _grade, "check": _check, "export": _export, "init": _init}[a.cmd](a)
+        return {"grade": _grade, "check": _check, "export": _export, "init": _init,
+                "release": _release}[a.cmd](a)
     except (ValueError, FileNotFoundError) as exc:
         print(f"autograder: error: {exc}", file=sys.stderr)
         return 2

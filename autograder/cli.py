@@ -12,9 +12,12 @@ __all__ = ["main", "default_db_url"]
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def default_db_url() -> str:
-    """nbgrader's gradebook of the course (as in ``nbgrader_config.py``)."""
-    return "sqlite:///" + os.path.join(ROOT, "build", "nbgrader", "gradebook.db")
+def default_db_url(course: str | None = None) -> str:
+    """The gradebook of the nbgrader course in ``course`` (default: the working directory), read as nbgrader
+    reads it (``CourseDirectory.db_url`` of its ``nbgrader_config.py``; nbgrader's default
+    ``sqlite:///<root>/gradebook.db`` without one), never a path beside this package."""
+    from .autograded import load_course
+    return load_course(course).db_url
 
 
 def _db_url(url: str) -> str:
@@ -27,7 +30,8 @@ def _db_url(url: str) -> str:
 
 def _limits(a):
     from .sandbox import Limits
-    return Limits(wall_s=a.timeout, cpu_s=max(1, int(a.timeout)), memory_mb=a.memory)
+    return Limits(wall_s=a.timeout, cpu_s=max(1, int(a.timeout)), memory_mb=a.memory,
+                  call_s=max(2.0, min(20.0, a.timeout / 3)))
 
 
 def _grade(a) -> int:
@@ -45,6 +49,18 @@ def _grade(a) -> int:
     if weak:
         raise ValueError(f"the course secret is guessable ({weak}): run `autograder init` to write a random one "
                          f"to {engine.secret_file()}, or set AUTOGRADER_SECRET to 64 random hex digits")
+    from .autograded import load_course, write_autograded
+    from .checks import ASSIGNMENTS
+    from .late import describe, plugin
+    course = load_course(a.course)
+    name = ASSIGNMENTS.get(a.assignment, a.assignment)
+    if not course.configured and (a.db is None or not a.submissions):
+        print(f"autograder: note: no nbgrader_config.py in {course.root}: nbgrader's defaults apply there "
+              f"(gradebook {course.db_url})", file=sys.stderr)
+    if not a.submissions:  # the course's submitted/ folder, as nbgrader autograde reads it
+        a.submissions = [os.path.dirname(os.path.dirname(course.folder("submitted", ".", name)))]
+    if a.source is None:
+        a.source = course.source(name)
     plan = engine.Plan.build(a.assignment, source_dir=a.source, limits=_limits(a), unsafe=a.unsafe)
     subs = engine.find_submissions(a.submissions, plan.assignment)
     if not subs:
@@ -56,16 +72,22 @@ def _grade(a) -> int:
         if extra:
             print(f"autograder: warning: {d}: graded exercises.ipynb (the released notebook); skipped "
                   f"{', '.join(extra)}", file=sys.stderr)
+    for s in subs:
+        if not os.path.lexists(s.path) and os.path.isdir(os.path.dirname(s.path)):
+            print(f"autograder: warning: {s.student}: no exercises.ipynb (the released notebook) in "
+                  f"{os.path.dirname(s.path)}: 0 points, with that reason in the gradebook", file=sys.stderr)
     engine.canary(plan)  # the instructor's solution first, in the same sandbox: full marks, or nobody is graded
     writer = None
-    skipped = []
+    skipped, theirs = [], []
+    autograded = not a.no_gradebook and (a.db is None or a.autograded)
     if not a.no_gradebook:
         from .gradebook import GradebookWriter
-        a.db = _db_url(a.db)
+        a.db = _db_url(a.db or course.db_url)
         if a.db.startswith("sqlite:///"):
             os.makedirs(os.path.dirname(a.db[len("sqlite:///"):]) or ".", exist_ok=True)
         try:
-            writer = GradebookWriter(a.db, plan.template, plan.assignment)
+            writer = GradebookWriter(a.db, plan.template, plan.assignment, course_id=course.course_id,
+                                     late_plugin=plugin(course, a.late_per_day))
         except Exception as exc:  # noqa: BLE001 - SQLAlchemy's errors: one line, not a traceback
             first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
             raise ValueError(f"--db: cannot open the gradebook at {a.db} ({type(exc).__name__}: {first})") from None
@@ -77,13 +99,22 @@ def _grade(a) -> int:
                     sha = extract(plan.template, s.path).sha256
                 except SubmissionError:
                     sha = None
-                (skipped if sha and writer.already_graded(s.student, sha) else keep).append(s)
+                state = writer.status(s.student, sha)
+                {"unchanged": skipped, "other": theirs}.get(state, keep).append(s)
             subs = keep
     progress = Progress(len(subs), force=a.progress)
 
+    late_notes = []
+
     def done(res):
+        stamp = None
         if writer is not None:
-            writer.write(res)
+            late, penalty, stamp = writer.write(res)
+            if late > 0:
+                res.flags.append(describe(late, penalty))
+                late_notes.append(f"{res.student}: {describe(late, penalty)}")
+        if autograded:
+            write_autograded(course, plan.template, res, plan.assignment, timestamp=stamp)
         progress(res)
 
     try:
@@ -96,6 +127,13 @@ def _grade(a) -> int:
     if skipped:
         print(f"{len(skipped)} unchanged submission(s) already in the gradebook, not re-graded "
               f"(--force to re-grade): {', '.join(s.student for s in skipped)}")
+    if theirs:
+        print(f"{len(theirs)} submission(s) hold scores this grader did not write (graded by nbgrader autograde "
+              f"since), kept as they are; --force to re-grade them: {', '.join(s.student for s in theirs)}")
+    for line in late_notes:
+        print(f"late: {line}")
+    if autograded and results:
+        print(f"autograded notebooks in {os.path.dirname(course.folder('autograded', '.', plan.assignment))}")
     for r in results:
         if r.flags and any("near copy" in f for f in r.flags):
             print(f"flagged for the instructor: {r.student}: " + "; ".join(f for f in r.flags if "near copy" in f))
@@ -153,7 +191,7 @@ def _export(a) -> int:
 
     from .report import write_csv
     from .gradebook import normalise_url
-    url = _db_url(a.db)
+    url = _db_url(a.db or default_db_url())
     if url.startswith("sqlite:///") and not os.path.exists(url[len("sqlite:///"):]):
         raise ValueError(f"--db: expected an existing gradebook, got {url} (no such file; grade first)")
     try:
@@ -242,13 +280,23 @@ def parser() -> argparse.ArgumentParser:
 
     g = sub.add_parser("grade", help="grade submissions into the gradebook")
     g.add_argument("assignment", help="e.g. 02_rnn or ch02")
-    g.add_argument("submissions", nargs="+", help="notebook files, or nbgrader's submitted/ folder")
-    g.add_argument("--db", default=default_db_url(), help="gradebook SQLAlchemy URL (default: the course's SQLite)")
+    g.add_argument("submissions", nargs="*",
+                   help="notebook files, or nbgrader's submitted/ folder (default: the course's submitted/)")
+    g.add_argument("--course", help="the nbgrader course folder whose nbgrader_config.py is read "
+                                    "(default: the working directory, as nbgrader)")
+    g.add_argument("--db", help="gradebook SQLAlchemy URL (default: the course's CourseDirectory.db_url)")
+    g.add_argument("--autograded", action="store_true",
+                   help="with --db: also write the course's autograded/ notebooks (always written when the "
+                        "gradebook is the course's)")
+    g.add_argument("--late-per-day", type=float, metavar="FRACTION",
+                   help="take FRACTION of the score per started day late (default: the course's nbgrader "
+                        "LateSubmissionPlugin: by default late is recorded and the score unchanged)")
     g.add_argument("--no-gradebook", action="store_true", help="do not write the gradebook")
     g.add_argument("--results", help="write DIR/<student>.json in Gradescope's format")
     g.add_argument("--workers", type=int, default=None, help="parallel sandboxes (default: one per core)")
     g.add_argument("--scheduler", help="a Dask scheduler address, e.g. tcp://127.0.0.1:8786")
-    g.add_argument("--force", action="store_true", help="re-grade submissions already graded unchanged")
+    g.add_argument("--force", action="store_true",
+                   help="re-grade submissions already graded unchanged, or graded by nbgrader autograde")
     g.add_argument("--progress", action="store_true", help="show the progress bar even when not on a terminal")
     g.add_argument("-v", "--verbose", action="store_true", help="print every check's feedback")
     g.add_argument("--unsafe", action="store_true",
@@ -263,7 +311,7 @@ def parser() -> argparse.ArgumentParser:
     common(c)
     e = sub.add_parser("export", help="export the gradebook")
     e.add_argument("--format", choices=("csv", "gradescope"), required=True)
-    e.add_argument("--db", default=default_db_url())
+    e.add_argument("--db", help="gradebook SQLAlchemy URL (default: the course's CourseDirectory.db_url)")
     e.add_argument("--assignment")
     e.add_argument("--output", help="CSV file (default stdout) or folder for gradescope")
     r = sub.add_parser("release", help="write the student's bundle: notebooks and the checker, no solutions")

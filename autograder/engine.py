@@ -289,48 +289,84 @@ def hidden_text(msg: str) -> str:
     return "failed"
 
 
+MAX_RESTARTS = 3
+
+
 def run_job(job: dict) -> dict:
     """Run one submission: start its sandbox, run its cells, and call each check's ``run`` here with the
     student's functions proxied into the sandbox. Returns plain outputs per case, never verdicts.
-    (Run in the grader's process, or on a Dask worker, which is a grader process too.)"""
+    (Run in the grader's process, or on a Dask worker, which is a grader process too.)
+
+    When a call ends the sandbox (a time limit, a crash, ``os._exit``, a memory limit), that exercise's
+    remaining cases are not run and a fresh sandbox (the cells run again) takes the next exercise, up to
+    ``MAX_RESTARTS`` times and within the one deadline of the submission: one bug costs one exercise."""
     t0 = time.monotonic()
-    out = {"outputs": {}, "exec_error": None, "skipped": [], "isolation": [], "seconds": 0.0, "ended": None}
+    out = {"outputs": {}, "exec_error": None, "skipped": [], "isolation": [], "seconds": 0.0, "ended": None,
+           "exec_forbidden": []}
     limits = job["limits"]
-    sb = Sandbox(limits, torch=job["torch"], unsafe=job["unsafe"])
-    try:
-        try:
-            sb.start()
+    deadline = t0 + limits.wall_s
+    state = {"sb": None, "starts": 0}
+
+    def fresh():
+        sb = Sandbox(limits, torch=job["torch"], unsafe=job["unsafe"], deadline=deadline)
+        state["sb"], state["starts"] = sb, state["starts"] + 1
+        sb.start()
+        ready = sb.exec_cells(job["cells"], job["always_forbidden"])
+        if state["starts"] == 1:
             out["isolation"] = list(sb.notes)
-            ready = sb.exec_cells(job["cells"], job["always_forbidden"])
             err = ready["error"]
             if err:
                 out["exec_error"] = f"{clean(err['cell'], 100)} raised {clean(err['type'], 60)} when it ran"
             out["skipped"] = ready["skipped"]
             out["exec_forbidden"] = ready.get("forbidden", [])
-        except SandboxError as exc:
-            out["ended"] = str(exc)
+        return sb
+
+    dead: dict[str, str] = {}
+    try:
         # every visible case first: once the sandbox has seen a hidden input, no text of its making comes back
         # (a message shown on a later visible case could carry what it saw)
         for check_id, case_name, visible, inputs in sorted(job["cases"], key=lambda c: not c[2]):
             check = get_check(check_id)
+            key = (check_id, case_name)
             if out["ended"]:
-                out["outputs"][(check_id, case_name)] = ("error", out["ended"])
+                out["outputs"][key] = ("error", out["ended"])
                 continue
+            if check_id in dead:
+                out["outputs"][key] = ("error", f"not run: an earlier case of this exercise ended the sandbox "
+                                                f"({dead[check_id]})")
+                continue
+            sb = state["sb"]
+            if sb is None or sb.ended:
+                if sb is not None:
+                    sb.close()
+                if state["starts"] > MAX_RESTARTS or time.monotonic() >= deadline:
+                    out["ended"] = (sb.ended if sb is not None else None) or "the sandbox ended"
+                    out["outputs"][key] = ("error", out["ended"])
+                    continue
+                try:
+                    sb = fresh()
+                except SandboxError as exc:
+                    out["ended"] = str(exc)
+                    out["outputs"][key] = ("error", str(exc))
+                    continue
             ns = RemoteNamespace(sb, check.functions, check.forbidden, reveal=visible)
             try:
                 with warnings.catch_warnings(), np.errstate(all="ignore"):
                     warnings.simplefilter("ignore")
                     value = to_plain(check.run(ns, copy.deepcopy(inputs)))
-                out["outputs"][(check_id, case_name)] = ("ok", value)
+                out["outputs"][key] = ("ok", value)
             except SandboxError as exc:
-                out["ended"] = str(exc)
-                out["outputs"][(check_id, case_name)] = ("error", str(exc))
+                dead[check_id] = str(exc)
+                out["outputs"][key] = ("error", str(exc) if visible else hidden_text(str(exc)))
+                if "wall-clock" in str(exc):
+                    out["ended"] = str(exc)
             except Exception as exc:  # noqa: BLE001 - whatever the student's values made the check raise
                 msg, forb = _case_message(exc, check, visible)
-                out["outputs"][(check_id, case_name)] = ("forbidden" if forb else "error",
-                                                         forb or (msg if visible else hidden_text(msg)))
+                out["outputs"][key] = ("forbidden" if forb else "error",
+                                       forb or (msg if visible else hidden_text(msg)))
     finally:
-        sb.close()
+        if state["sb"] is not None:
+            state["sb"].close()
         out["seconds"] = time.monotonic() - t0
     return out
 

@@ -20,10 +20,18 @@ def table(results: list[Result]) -> str:
     """A fixed-width table: student, score, max, time, problems."""
     rows = [("student", "score", "max", "seconds", "notes")]
     for r in results:
-        notes = r.error or "; ".join(r.flags)
-        rows.append((r.student, f"{r.score:g}", f"{r.max_score:g}", f"{r.seconds:.2f}", notes[:100]))
+        notes = r.error or "; ".join([zero_reason(c) for c in r.checks if c.score == 0 and c.max_score > 0]
+                                     + r.flags)
+        rows.append((r.student, f"{r.score:g}", f"{r.max_score:g}", f"{r.seconds:.2f}", notes[:160]))
     w = [max(len(row[k]) for row in rows) for k in range(4)]
     return "\n".join("  ".join(row[k].ljust(w[k]) for k in range(4)) + "  " + row[4] for row in rows)
+
+
+def zero_reason(c) -> str:
+    """Why a check scored 0, in a few words for the table: its first failing line, shortened."""
+    line = next((ln for ln in c.lines if not ln.startswith("✓")), "no case passed")
+    line = line.lstrip("✗ ").replace(f"{c.id} ", "", 1)
+    return f"{c.id}: {line[:70]}"
 
 
 def gradescope(r: Result) -> dict:

@@ -78,6 +78,7 @@ class Limits:
     file_mb: int = 16          # the working folder (a tmpfs) and any one file in it
     inodes: int = 2048         # files and folders in the working folder
     nofile: int = 64
+    call_s: float = 20.0       # one call of a student's function (a case), within wall_s
 
 
 class SandboxError(RuntimeError):
@@ -399,8 +400,10 @@ class Sandbox:
     current and later calls raise :class:`SandboxError` with the reason.
     """
 
-    def __init__(self, limits: Limits = Limits(), *, torch: bool = False, unsafe: bool = False):
+    def __init__(self, limits: Limits = Limits(), *, torch: bool = False, unsafe: bool = False,
+                 deadline: float | None = None):
         self.limits, self.torch, self.unsafe = limits, torch, unsafe
+        self._given_deadline = deadline
         self.caps = capabilities()
         self.notes: list[str] = []
         self.ended: str | None = None
@@ -454,7 +457,7 @@ class Sandbox:
         if not caps.complete and not self.unsafe:
             raise SandboxError(caps.summary() + " (pass --unsafe to run anyway)")
         self.started = time.monotonic()
-        self.deadline = self.started + lim.wall_s
+        self.deadline = self._given_deadline or self.started + lim.wall_s
         r_in, w_in = os.pipe()      # grader -> driver
         r_out, w_out = os.pipe()    # driver -> grader
         rl = {"RLIMIT_CPU": int(lim.cpu_s), "RLIMIT_FSIZE": lim.file_mb << 20, "RLIMIT_NOFILE": lim.nofile,
@@ -585,6 +588,8 @@ class Sandbox:
         try:
             return self.ch.recv()
         except TimeoutError:
+            if self.ch.deadline < self.deadline:
+                self._end(f"time limit: one call ran past {self.limits.call_s:g} s")
             self._end(f"time limit: the submission ran past {self.limits.wall_s:g} s of wall-clock time")
         except EOFError:
             self._end("the submission's process ended (sys.exit, os._exit, a crash, or a CPU, memory or "
@@ -643,6 +648,9 @@ class Sandbox:
                "return_args": bool(return_args), "sync": sync}
         if dtype:
             hdr["dtype"] = dtype
+        # one call may use at most call_s of the submission's time: past it the sandbox ends (and the grader
+        # may start a fresh one for the next exercise), so one looping function costs only its exercise
+        self.ch.deadline = min(self.deadline, time.monotonic() + self.limits.call_s)
         self._send(hdr, payload)
         while True:
             header, payload = self._recv()

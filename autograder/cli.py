@@ -241,6 +241,32 @@ def _release(a) -> int:
     return 0
 
 
+def _similarity(a) -> int:
+    """Pairs of students whose solution functions share most of their winnowed fingerprints."""
+    import time
+
+    from . import engine
+    from .similarity import similar_pairs
+    from .template import Template
+
+    plan_src = os.path.join(a.source or os.path.join(ROOT, "solutions"), engine.ASSIGNMENTS.get(a.assignment,
+                                                                                             a.assignment),
+                            "exercises.ipynb")
+    if not os.path.exists(plan_src):
+        raise FileNotFoundError(f"{plan_src}: the instructor's notebook is not there (--source)")
+    t0 = time.monotonic()
+    subs = engine.find_submissions(a.submissions, os.path.basename(os.path.dirname(plan_src)))
+    pairs, problems = similar_pairs(Template.load(plan_src), subs, threshold=a.threshold)
+    for p in pairs:
+        fns = ", ".join(f"{f} {s:.2f}" for f, s in p.functions)
+        print(engine.clean(f"{p.a}  {p.b}  {fns}", 300))
+    for msg in problems:
+        print(engine.clean(f"not compared: {msg}", 300), file=sys.stderr)
+    print(f"{len(pairs)} pair(s) at or above {a.threshold:g} among {len(subs)} submission(s) "
+          f"({time.monotonic() - t0:.1f} s)")
+    return 0
+
+
 def _init(a) -> int:
     """Write a random 256-bit course secret, mode 600, refusing to overwrite one."""
     import secrets
@@ -302,6 +328,11 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--unsafe", action="store_true",
                    help="grade even where the sandbox cannot be fully enforced (no root, bwrap or cgroups)")
     common(g)
+    m = sub.add_parser("similarity", help="pairs of students whose solutions are near copies of each other")
+    m.add_argument("assignment", help="e.g. 02_rnn or ch02")
+    m.add_argument("submissions", nargs="+", help="notebook files, or nbgrader's submitted/ folder")
+    m.add_argument("--threshold", type=float, default=0.9, help="containment to report (default 0.9)")
+    m.add_argument("--source", help="folder of the instructor's notebooks (default: solutions/)")
     i = sub.add_parser("init", help="write a random course secret (mode 600) for hidden cases")
     i.add_argument("--secret-file", help="where (default: AUTOGRADER_SECRET_FILE or ./.autograder_secret)")
     i.add_argument("--force", action="store_true", help="overwrite an existing secret file")
@@ -325,7 +356,7 @@ def main(argv=None) -> int:
     a = parser().parse_args(argv)
     try:
         return {"grade": _grade, "check": _check, "export": _export, "init": _init,
-                "release": _release}[a.cmd](a)
+                "release": _release, "similarity": _similarity}[a.cmd](a)
     except (ValueError, FileNotFoundError) as exc:
         print(f"autograder: error: {exc}", file=sys.stderr)
         return 2

@@ -519,7 +519,10 @@ def grade(plan: Plan, submissions: list[Submission], *, workers: int | None = No
                 res.flags.append(clean(f"could not be recorded: {type(exc).__name__}: {exc}", 300))
 
     pool_size = workers or os.cpu_count() or 1
-    runner, client = run_job, None
+    client = None
+
+    def runner(job):
+        return run_job(job) if client is None else client.submit(run_remote, job, pure=False).result()
     if scheduler:
         from distributed import Client
 
@@ -529,9 +532,6 @@ def grade(plan: Plan, submissions: list[Submission], *, workers: int | None = No
             raise ValueError(f"--scheduler: expected a reachable Dask scheduler, got {scheduler!r} "
                              f"({type(exc).__name__})") from None
         pool_size = workers or max(1, sum(client.nthreads().values()))
-
-        def runner(job):
-            return client.submit(run_remote, job, pure=False).result()
     try:
         with ThreadPoolExecutor(max_workers=pool_size) as pool:
             for n, res in enumerate(pool.map(lambda s: grade_one(plan, s, runner=runner), submissions)):

@@ -40,7 +40,7 @@ import tempfile
 import threading
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from . import wire
 from .spec import Callback
@@ -179,8 +179,8 @@ def capabilities() -> Capabilities:
         if not root:
             missing.append("not root: student code runs as your own user")
         try:
-            import pyseccomp  # noqa: F401
-            seccomp = True
+            import pyseccomp
+            seccomp = bool(pyseccomp.SyscallFilter)
         except (ImportError, OSError):
             seccomp = False
             missing.append("no seccomp filter (pip install pyseccomp; needs libseccomp)")
@@ -380,7 +380,7 @@ def _allowed_paths() -> list[str]:
     return [p for p in out if not any(p != q and p.startswith(q.rstrip("/") + "/") for q in out)]
 
 
-def _masked_paths(binds: list[str]) -> list[str]:
+def _masked_paths() -> list[str]:
     """Our own packages where they are installed inside a bound folder (a non-editable install)."""
     out = []
     for p in sys.path:
@@ -432,7 +432,7 @@ class Sandbox:
         a += ["--bind", work, "/tmp"]
         for src, dst in stage_binds:
             a += ["--ro-bind", src, dst]
-        for m in _masked_paths([d for _, d in stage_binds]):
+        for m in _masked_paths():
             a += ["--tmpfs", m]
         a += ["--proc", "/proc", "--dev", "/dev"]
         for dev in sorted(os.listdir("/dev")):

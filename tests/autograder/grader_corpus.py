@@ -11,7 +11,6 @@ grader really uses (wherever the clone lives), which is what the sandbox promise
 
 from __future__ import annotations
 
-import json
 import os
 
 import nbformat

@@ -159,8 +159,6 @@ def _assignment_of(path: str) -> str:
 
 def _check(a) -> int:
     from . import engine
-    from .template import SubmissionError
-
     from .sandbox import capabilities
 
     assignment = a.assignment or _assignment_of(a.notebook)

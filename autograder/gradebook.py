@@ -3,9 +3,15 @@
 The assignment, its notebook, grade cells and solution cells are created as ``nbgrader generate_assignment``
 would (``update_or_create_*``), so ``nbgrader export`` and formgrader see the grades. A submission's grades,
 its feedback comments and the grader's record of what it graded (``autograder_graded``: student, assignment,
-notebook hash) are written in ONE transaction: a run killed in the middle leaves either all of a
-submission's grades or none, and the next run grades what is missing (re-grading an unchanged submission
-is skipped unless ``force``; re-grading updates rows in place, never duplicates them).
+notebook hash, and the score it wrote per cell in ``autograder_cells``) are written in ONE transaction: a
+run killed in the middle leaves either all of a submission's grades or none, and the next run grades what is
+missing (re-grading an unchanged submission is skipped unless ``force``; re-grading updates rows in place,
+never duplicates them). Only ``Grade.auto_score`` and ``Comment.auto_comment`` are written: what a grader
+entered in formgrader (``manual_score``, ``manual_comment``, extra credit) survives a re-grade.
+
+:meth:`GradebookWriter.status` tells a submission whose cells no longer hold what this grader wrote (``nbgrader
+autograde`` graded it since, or graded it first) from one this grader graded unchanged, so that either grader's
+scores are never mixed in one submission: a run re-grades the former only when forced, and says so.
 """
 
 from __future__ import annotations
@@ -31,6 +37,13 @@ _graded = sa.Table(
     sa.Column("sha256", sa.String(64), nullable=False),
     sa.Column("score", sa.Float, nullable=False),
     sa.Column("graded_at", sa.DateTime, nullable=False),
+)
+_cells = sa.Table(  # what this grader wrote per cell: a cell holding anything else was graded by someone else
+    "autograder_cells", _meta,
+    sa.Column("student", sa.String(128), primary_key=True),
+    sa.Column("assignment", sa.String(128), primary_key=True),
+    sa.Column("cell", sa.String(128), primary_key=True),
+    sa.Column("auto_score", sa.Float, nullable=False),
 )
 
 
@@ -59,9 +72,11 @@ def normalise_url(url: str) -> str:
 class GradebookWriter:
     """Open nbgrader's gradebook at ``db_url`` (``sqlite:///…`` or ``postgresql://…``) for one assignment."""
 
-    def __init__(self, db_url: str, template: Template, assignment: str, course_id: str = "rnnbook"):
+    def __init__(self, db_url: str, template: Template, assignment: str, course_id: str = "rnnbook",
+                 late_plugin=None):
         self.gb = Gradebook(normalise_url(db_url), course_id=course_id)
         self.assignment = assignment
+        self.late_plugin = late_plugin
         _meta.create_all(self.gb.engine)
         self.gb.update_or_create_assignment(assignment)
         self.gb.update_or_create_notebook(NOTEBOOK, assignment)
@@ -74,12 +89,31 @@ class GradebookWriter:
         self.gb.close()
 
     def already_graded(self, student: str, sha256: str) -> bool:
+        return self.status(student, sha256) == "unchanged"
+
+    def status(self, student: str, sha256: str | None) -> str:
+        """``new`` (no grades yet), ``unchanged`` (this grader graded this very file and its scores are still in
+        the gradebook), ``changed`` (a different file since this grader's grades), or ``other`` (the cells hold
+        auto scores this grader did not write: ``nbgrader autograde`` graded it last)."""
+        try:
+            sub = self.gb.find_submission(self.assignment, student)
+        except MissingEntry:
+            return "new"
+        snb = next((nb for nb in sub.notebooks if nb.name == NOTEBOOK), None)
+        now = {g.name: g.auto_score for g in snb.grades} if snb is not None else {}
+        if all(v is None for v in now.values()):
+            return "new"
+        ours = dict(self.gb.db.execute(sa.select(_cells.c.cell, _cells.c.auto_score).where(
+            _cells.c.student == student, _cells.c.assignment == self.assignment)).all())
+        if any(v is not None and (k not in ours or abs(ours[k] - v) > 1e-9) for k, v in now.items()):
+            return "other"
         row = self.gb.db.execute(sa.select(_graded.c.sha256).where(
             _graded.c.student == student, _graded.c.assignment == self.assignment)).first()
-        return row is not None and row[0] == sha256
+        return "unchanged" if row is not None and sha256 and row[0] == sha256 else "changed"
 
-    def write(self, res: Result) -> None:
-        """All of ``res``'s grades, comments and the graded record, in one transaction."""
+    def write(self, res: Result) -> tuple[float, float | None, dt.datetime]:
+        """All of ``res``'s grades, comments, late penalty and the graded record, in one transaction.
+        Returns (seconds late, penalty, submission time) as nbgrader's gradebook now holds them."""
         db = self.gb.db
         try:
             try:
@@ -113,6 +147,19 @@ class GradebookWriter:
             text = "\n".join(([f"error: {res.error}"] if res.error else []) + res.flags)
             for c in snb.comments:
                 c.auto_comment = text or None
+            db.flush()
+            late, penalty, stamp = sub.total_seconds_late, None, sub.timestamp
+            snb.late_submission_penalty = None
+            if self.late_plugin is not None and late > 0:
+                from .late import assign
+                score = sum(g.manual_score if g.manual_score is not None else (g.auto_score or 0.0)
+                            for g in snb.grades) + sum(g.extra_credit or 0.0 for g in snb.grades)
+                penalty = assign(self.late_plugin, res.student, score, late)
+                snb.late_submission_penalty = penalty
+            db.execute(sa.delete(_cells).where(_cells.c.student == res.student,
+                                                _cells.c.assignment == self.assignment))
+            db.execute(sa.insert(_cells), [{"student": res.student, "assignment": self.assignment, "cell": g.name,
+                                            "auto_score": g.auto_score} for g in snb.grades])
             db.execute(sa.delete(_graded).where(_graded.c.student == res.student,
                                                  _graded.c.assignment == self.assignment))
             db.execute(sa.insert(_graded).values(student=res.student, assignment=self.assignment,
@@ -122,6 +169,7 @@ class GradebookWriter:
         except BaseException:
             db.rollback()
             raise
+        return late, penalty, stamp
 
     def scores(self) -> dict[str, dict[str, float]]:
         """student -> {grade_id: auto_score} for this assignment (what export reads)."""

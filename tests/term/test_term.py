@@ -1,0 +1,181 @@
+"""A term of one assignment in an nbgrader course folder, from release to returned feedback, with the real
+``nbgrader`` commands on both sides of ``autograder grade`` (run as root, in its sandbox, from the course folder
+with no ``--db`` and no paths: it reads ``nbgrader_config.py`` as nbgrader does).
+
+The due date is in nbgrader's gradebook (``nbgrader db assignment add --duedate``) 30 hours before the run;
+extensions are nbgrader's (``SubmittedAssignment.extension``). The submission time is when the notebook
+arrived in ``submitted/`` (now), so a student with a 3-day extension is on time, one with 1 day is 6 hours
+late, one with none 30 hours late (two started days).
+
+Students: alice (correct; then a manual grade and comment in the gradebook), bob (one function wrong on the
+batched cases only: partial credit), carol (correct, 30 h late), dave (correct, 6 h late), erin (partial,
+then re-submitted correct), frank (correct, plus an old draft notebook), grace (no exercises.ipynb at all),
+and ``EXTRA`` more correct students.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import uuid
+
+import pytest
+
+from term_corpus import (ASSIGNMENT, WRONG_BATCH, WRONG_STEP, autograder, hand_in, make_course, nbgrader,
+                         submit_all, utc_now)
+
+PG = os.environ.get("AUTOGRADER_TEST_POSTGRES_URL")
+EXTRA = int(os.environ.get("TERM_EXTRA_STUDENTS", "0"))
+PER_DAY = 0.1
+pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="grading needs root (bubblewrap and cgroups)")
+
+
+def _scores(url, course_id="rnn-term"):
+    """student -> (score, late penalty, seconds late, {cell: score}) from nbgrader's gradebook."""
+    from nbgrader.api import Gradebook
+
+    from autograder.gradebook import normalise_url
+    gb = Gradebook(normalise_url(url), course_id=course_id)
+    try:
+        out = {}
+        for sub in gb.assignment_submissions(ASSIGNMENT):
+            (nb,) = sub.notebooks
+            out[sub.student.id] = (sub.score, sub.late_submission_penalty, sub.total_seconds_late,
+                                   {g.name: g.score for g in nb.grades})
+        return out
+    finally:
+        gb.close()
+
+
+def term(tmp_path, db_url, *, with_nbgrader_autograde: bool):
+    from nbgrader.api import Gradebook
+
+    from autograder.gradebook import normalise_url
+    course, exchange = tmp_path / "course", tmp_path / "exchange"
+    make_course(course, db_url, exchange)
+    due = utc_now() - dt.timedelta(hours=30)
+    nbgrader(course, "db", "assignment", "add", ASSIGNMENT, f"--duedate={due:%Y-%m-%d %H:%M:%S} UTC")
+    nbgrader(course, "generate_assignment", ASSIGNMENT, "--force")
+    nbgrader(course, "release_assignment", ASSIGNMENT, "--force")
+    release = course / "release" / ASSIGNMENT / "exercises.ipynb"
+    assert release.exists()
+
+    extra = [f"s{k:02d}" for k in range(EXTRA)]
+    extensions = {"alice": 3, "bob": 3, "dave": 1, "erin": 3, "frank": 3, "grace": 3, **{s: 3 for s in extra}}
+    gb = Gradebook(normalise_url(db_url), course_id="rnn-term")
+    try:
+        for s in ["alice", "bob", "carol", "dave", "erin", "frank", "grace", *extra]:
+            gb.update_or_create_student(s)
+        for s, days in extensions.items():  # nbgrader's extension (formgrader's "extension" field)
+            gb.update_or_create_submission(ASSIGNMENT, s, extension=dt.timedelta(days=days))
+    finally:
+        gb.close()
+    home = tmp_path / "students"
+    for s in ["alice", "carol", "dave", "frank", *extra]:
+        hand_in(course, home, release, s)
+    hand_in(course, home, release, "bob", {"ch02-ex1-solution": WRONG_BATCH})
+    hand_in(course, home, release, "erin", {"ch02-ex1-solution": WRONG_STEP})
+    hand_in(course, home, release, "frank", stub=True, name="a-draft.ipynb")
+    hand_in(course, home, release, "grace", stub=True, name="notes.ipynb", only=True)
+    everyone = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", *extra]
+    submit_all(course, home, exchange, everyone)
+    nbgrader(course, "collect", ASSIGNMENT, "--update")
+    # a timestamp.txt that says the year 2000 (anyone who can write the folder can write it) is not believed
+    (course / "submitted" / "carol" / ASSIGNMENT / "timestamp.txt").write_text("2000-01-01 00:00:00.000000 UTC")
+
+    # 1. the first grading run: no --db, no paths; the course's configuration says where everything is
+    out = autograder(course, "grade", ASSIGNMENT, "--late-per-day", str(PER_DAY), "--workers", "4")
+    assert "a-draft.ipynb" in out.stderr and "grace: no exercises.ipynb" in out.stderr, out.stderr
+    first = _scores(db_url)
+    assert set(first) == {"alice", "bob", "carol", "dave", "erin", "frank", "grace", *extra}
+    full = {s: first[s][0] for s in ["alice", "frank", *extra]}
+    assert full == {s: 12.0 for s in full}, first
+    assert 9.0 < first["bob"][0] < 12.0 and 0 < first["bob"][3]["ch02_rnn_step_forward"] < 3.0, first["bob"]
+    assert first["erin"][0] == 9.0 and first["erin"][3]["ch02_rnn_step_forward"] == 0.0
+    assert first["grace"][0] == 0.0
+    # late: carol 30 h (2 started days: 20 % of 12), dave 6 h past his 1-day extension (10 %); the others on time.
+    # carol's timestamp.txt (year 2000) is not believed: the time is when the notebook arrived
+    assert first["carol"][2] == pytest.approx(30 * 3600, abs=300) and first["carol"][1] == pytest.approx(2.4)
+    assert first["dave"][2] == pytest.approx(6 * 3600, abs=300) and first["dave"][1] == pytest.approx(1.2)
+    assert all(first[s][1] == 0.0 and first[s][2] == 0 for s in ["alice", "bob", "erin", "frank", *extra])
+    assert "late: carol: late by 30.0 h, penalty 2.4 points" in out.stdout, out.stdout
+    for s in ["alice", "bob", "carol", "dave", "erin", "frank", *extra]:
+        assert (course / "autograded" / s / ASSIGNMENT / "exercises.ipynb").exists(), s
+    assert not (course / "autograded" / "grace").exists()
+    stamp = (course / "autograded" / "carol" / ASSIGNMENT / "timestamp.txt").read_text()
+    assert stamp.startswith(f"{utc_now():%Y-%m-%d}") or stamp.startswith(f"{due + dt.timedelta(hours=30):%Y-%m-%d}")
+
+    # 2. the instructor's adjustments in the gradebook (what formgrader writes), then erin re-submits
+    gb = Gradebook(normalise_url(db_url), course_id="rnn-term")
+    try:
+        gb.find_grade("ch02_sample_chars", "exercises", ASSIGNMENT, "alice").manual_score = 2.0
+        gb.find_comment("ch02-ex4-solution", "exercises", ASSIGNMENT, "alice").manual_comment = "see me: the loop"
+        gb.db.commit()
+    finally:
+        gb.close()
+    hand_in(course, home, release, "erin")
+    submit_all(course, home, exchange, ["erin"])
+    nbgrader(course, "collect", ASSIGNMENT, "--update")
+    out = autograder(course, "grade", ASSIGNMENT, "--late-per-day", str(PER_DAY), "--workers", "4")
+    second = _scores(db_url)
+    assert second["erin"][0] == 12.0 and "unchanged submission(s)" in out.stdout, out.stdout
+    assert second["alice"][0] == 11.0 and second["alice"][3]["ch02_sample_chars"] == 2.0
+    assert {s: v[:3] for s, v in second.items() if s != "erin"} == {s: v[:3] for s, v in first.items()
+                                                                      if s not in ("erin", "alice")} | {
+        "alice": (11.0, 0.0, 0)}
+
+    # 3. nbgrader autograde grades bob (all or nothing per cell); ours says so and keeps it until --force
+    if with_nbgrader_autograde:
+        nbgrader(course, "autograde", ASSIGNMENT, "--student", "bob", "--force")
+        theirs = _scores(db_url)["bob"]
+        assert theirs[3]["ch02_rnn_step_forward"] == 0.0, theirs
+        out = autograder(course, "grade", ASSIGNMENT, "--late-per-day", str(PER_DAY))
+        assert "graded by nbgrader autograde" in out.stdout and "bob" in out.stdout, out.stdout
+        assert _scores(db_url)["bob"] == theirs
+        out = autograder(course, "grade", ASSIGNMENT, "--late-per-day", str(PER_DAY), "--force", "--workers", "4")
+        assert _scores(db_url)["bob"][3] == first["bob"][3]
+        assert _scores(db_url)["alice"][0] == 11.0   # the manual grade survives a forced re-grade
+
+    # 4. feedback through nbgrader: every student with a notebook gets HTML holding their own check lines
+    nbgrader(course, "generate_feedback", ASSIGNMENT, "--force")
+    for s in ["alice", "bob", "carol", "dave", "erin", "frank", *extra]:
+        html = (course / "feedback" / s / ASSIGNMENT / "exercises.html").read_text()
+        assert "✓ ch02_rnn_forward [" in html, s
+        assert "BEGIN HIDDEN TESTS" not in html
+    bob = (course / "feedback" / "bob" / ASSIGNMENT / "exercises.html").read_text()
+    assert "✗ ch02_rnn_step_forward [" in bob
+    alice = (course / "feedback" / "alice" / ASSIGNMENT / "exercises.html").read_text()
+    assert "see me: the loop" in alice and "✓ ch02_sample_chars [" in alice
+    carol = (course / "feedback" / "carol" / ASSIGNMENT / "exercises.html").read_text()
+    assert "late by 30.0 h, penalty 2.4 points" in carol
+    assert not (course / "feedback" / "grace").exists()
+    nbgrader(course, "release_feedback", ASSIGNMENT)
+    returned = list((exchange / "rnn-term" / "feedback").glob("*.html"))
+    assert len(returned) == 6 + len(extra), returned
+    # and the student fetches it: bob's own lines come back to bob
+    nbgrader(home / "bob", "fetch_feedback", ASSIGNMENT, "--course", "rnn-term", "--student=bob",
+             f"--Exchange.root={exchange}", f"--Exchange.cache={home / 'bob' / '.cache'}")
+    fetched = list((home / "bob" / ASSIGNMENT / "feedback").glob("*/exercises.html"))
+    assert len(fetched) == 1 and "✗ ch02_rnn_step_forward [" in fetched[0].read_text(), fetched
+
+
+def test_term_sqlite(tmp_path):
+    term(tmp_path, f"sqlite:///{tmp_path}/course/gradebook.db", with_nbgrader_autograde=True)
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not PG, reason="AUTOGRADER_TEST_POSTGRES_URL is not set (.ci/run starts a server and sets it)")
+def test_term_postgres(tmp_path):
+    import sqlalchemy as sa
+
+    from autograder.gradebook import normalise_url
+    dbname = "term_" + uuid.uuid4().hex[:10]
+    admin = sa.create_engine(normalise_url(PG), isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(sa.text(f"CREATE DATABASE {dbname}"))
+    try:
+        term(tmp_path, normalise_url(PG.rsplit("/", 1)[0] + "/" + dbname), with_nbgrader_autograde=False)
+    finally:
+        with admin.connect() as c:
+            c.execute(sa.text(f"DROP DATABASE IF EXISTS {dbname} WITH (FORCE)"))
+        admin.dispose()

@@ -58,10 +58,10 @@ _counter = itertools.count()
 def encode(obj):
     """Arrays, scalars, tuples, lists, dicts, strings and None as a JSON tree (arrays bit-exact, base64)."""
     if isinstance(obj, np.ndarray):
-        a = np.ascontiguousarray(obj)
+        a = obj  # (np.ascontiguousarray would make a 0-d array 1-d)
         if a.dtype.kind not in "biuf":
             raise TypeError(f"cannot ship an array of dtype {a.dtype}")
-        return {"__array__": a.dtype.str, "shape": list(a.shape), "b64": base64.b64encode(a.tobytes()).decode()}
+        return {"__array__": a.dtype.str, "shape": list(a.shape), "b64": base64.b64encode(a.tobytes(order="C")).decode()}
     if isinstance(obj, np.generic):
         return dict(encode(np.asarray(obj)), scalar=True)
     if isinstance(obj, tuple):
@@ -198,12 +198,13 @@ def chapter_data(chapter: str, runs) -> dict:
             shipped = json.loads(json.dumps(encode(extra)))
             again = to_plain(_quiet(runs.RUNS[check.id], runs.Namespace(ref, list(check.functions) + also),
                                     copy.deepcopy(inputs), runs.decode(shipped)))
-            v = compare(expected, again, rtol=1e-12, atol=1e-14)
+            shipped_expected = json.loads(json.dumps(encode(list(expected))))
+            v = compare(tuple(runs.decode(shipped_expected)), again, rtol=1e-12, atol=1e-14)
             if not v.passed:
                 raise RuntimeError(f"{check.id} [{case.name}]: rnncheck's run disagrees with the grader's check with "
                                    f"the reference ({v.message}); fix rnncheck/runs.py")
             cases.append({"name": case.name, "points": case.points, "inputs": encode(inputs), "extra": shipped,
-                          "expected": encode(list(expected)),
+                          "expected": shipped_expected,
                           "literal": None if case.expected is None else encode(list(case.expected))})
         out[check.id] = {"functions": list(check.functions), "also": also, "outputs": list(check.outputs),
                          "rtol": check.rtol, "atol": check.atol, "description": check.description, "cases": cases}
@@ -322,6 +323,9 @@ def release(assignments: list[str], out: str = DEFAULT_OUT, zip_path: str | None
             json.dump({"chapter": ch, "assignment": n, "checks": chapter_data(ch, runs)}, f, separators=(",", ":"))
         os.makedirs(os.path.join(out, n), exist_ok=True)
         nbformat.write(notebooks[n], os.path.join(out, n, "exercises.ipynb"))
+    for d, _, _ in list(os.walk(pkg)):  # the bytecode of the consistency run above is not the student's
+        if os.path.basename(d) == "__pycache__":
+            shutil.rmtree(d)
     torch = any(_needs_torch(nb) for nb in notebooks.values())
     try:
         from importlib.metadata import version

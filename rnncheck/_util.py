@@ -98,7 +98,7 @@ def decode(obj):
     if isinstance(obj, dict):
         if "__array__" in obj:
             raw = base64.b64decode(obj["b64"])
-            a = np.frombuffer(raw, dtype=np.dtype(obj["__array__"])).reshape(obj["shape"]).copy()
+            a = np.frombuffer(raw, dtype=np.dtype(obj["__array__"])).reshape(tuple(obj["shape"])).copy()
             return a[()] if obj.get("scalar") else a
         if "__tuple__" in obj:
             return tuple(decode(v) for v in obj["__tuple__"])

@@ -206,25 +206,44 @@ def _export(a) -> int:
                 continue
             for sub in gb.assignment_submissions(asg.name):
                 grades = {g.name: g.score for nb in sub.notebooks for g in nb.grades}
+                maxes = {g.name: g.max_score for nb in sub.notebooks for g in nb.grades}
+                comments = "\n".join(c.comment or "" for nb in sub.notebooks for c in nb.comments if c.comment)
                 rows.append({"student": sub.student.id, "assignment": asg.name, "score": sub.score,
-                             "max_score": sub.max_score, "grades": grades})
+                             "max_score": sub.max_score, "grades": grades, "maxes": maxes, "comments": comments})
     finally:
         gb.close()
-    if a.format == "csv":
-        flat = [{"student": r["student"], "assignment": r["assignment"], "score": r["score"],
-                 "max_score": r["max_score"]} for r in rows]
+    if a.format in ("csv", "canvas"):
+        if a.format == "csv":  # one row per student and assignment, a column per check
+            checks = sorted({k for r in rows for k in r["grades"]})
+            flat = [{"student": r["student"], "assignment": r["assignment"],
+                     **{k: r["grades"].get(k, "") for k in checks}, "score": r["score"],
+                     "max_score": r["max_score"]} for r in rows]
+        else:  # Canvas's gradebook import: Student, ID, SIS User ID, SIS Login ID, Section, one column an assignment
+            asgs = sorted({r["assignment"] for r in rows})
+            maxima = {x: max((r["max_score"] for r in rows if r["assignment"] == x), default=0) for x in asgs}
+            people = sorted({r["student"] for r in rows})
+            base = {"Student": "", "ID": "", "SIS User ID": "", "SIS Login ID": "", "Section": ""}
+            flat = [dict(base, Student="Points Possible", **{x: maxima[x] for x in asgs})]
+            for who in people:
+                flat.append(dict(base, Student=who, **{"SIS Login ID": who},
+                                 **{x: next((r["score"] for r in rows if r["student"] == who and r["assignment"] == x),
+                                            "") for x in asgs}))
         if a.output:
             with open(a.output, "w", newline="") as f:
                 write_csv(flat, f)
         else:
             write_csv(flat, sys.stdout)
     else:
+        from .report import results_stem
         out = a.output or "gradescope"
         os.makedirs(out, exist_ok=True)
         for r in rows:
-            doc = {"score": r["score"], "tests": [{"name": k, "score": v, "max_score": None, "output": "",
-                                                   "visibility": "visible"} for k, v in r["grades"].items()]}
-            with open(os.path.join(out, f"{r['student']}_{r['assignment']}.json"), "w") as f:
+            doc = {"score": r["score"], "tests": [{"name": k, "score": v, "max_score": r["maxes"].get(k),
+                                                   "output": "", "visibility": "visible"}
+                                                  for k, v in r["grades"].items()]}
+            if r["comments"]:
+                doc["output"] = r["comments"]
+            with open(os.path.join(out, f"{results_stem(r['student'])}_{r['assignment']}.json"), "w") as f:
                 json.dump(doc, f, indent=1)
         print(f"wrote {len(rows)} results.json file(s) to {out}")
     return 0
@@ -339,7 +358,8 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--assignment")
     common(c)
     e = sub.add_parser("export", help="export the gradebook")
-    e.add_argument("--format", choices=("csv", "gradescope"), required=True)
+    e.add_argument("--format", choices=("csv", "canvas", "gradescope"), required=True,
+                   help="csv: a column per check; canvas: Canvas's gradebook import; gradescope: results.json")
     e.add_argument("--db", help="gradebook SQLAlchemy URL (default: the course's CourseDirectory.db_url)")
     e.add_argument("--assignment")
     e.add_argument("--output", help="CSV file (default stdout) or folder for gradescope")

@@ -17,9 +17,11 @@ arrays, gradient checks compare with centred differences computed here, and call
 calls at points fixed in advance are tables of those points (ch01's two-layer loss under
 ``numerical_gradient``: f at x and x ± h e_i; ch04's ``loss_and_grads`` along the reference's trajectory).
 Two callbacks ship as code: ch07's char-RNN ``loss_and_grads`` and ``evaluate``, which the exercise gives the
-student as the model to train (the loop's parameters are the student's, so no table can hold them), written
-into ``rnncheck/_given.py`` from ``autograder/checks/ch07.py``; and ch10's scan, which composes with the
-student's own ``combine`` (never with an exact one, which is exercise 1's answer). The comparison
+student as the model to train (the loop's parameters are the student's, so no table can hold them): the
+grader's copy has chapter 3's BPTT written out, so ``rnncheck/_ch07.py`` computes the same loss with PyTorch's
+autograd instead (checked here to agree to rtol 1e-9), and ships only when chapter 7 is released; and ch10's
+scan, which composes with the student's own ``combine`` (never with an exact one, exercise 1's answer).
+The comparison
 (``compare.py``) and the PyTorch harness (``_torch.py``) are copied from the grader. No hidden case is drawn.
 
 Before writing a chapter's data, every visible case is run once more through ``rnncheck``'s run with the
@@ -94,7 +96,7 @@ def _backward_extra(cache_of, loss_of, arrays_of):
 
 
 def _extras():
-    from .checks import ch01, ch03, ch05, ch06, ch08, ch09
+    from .checks import ch03, ch05, ch06, ch07, ch08, ch09
 
     def sum_of(f, dout):
         return lambda *a: float(np.sum(f(*a) * dout))
@@ -122,6 +124,8 @@ def _extras():
         "ch08_additive_attention_backward": _backward_extra(
             lambda q, k, Wq, Wk, b, v, d: ch08.additive_cache(q, k, Wq, Wk, b, v)[2],
             lambda i: sum_of(lambda *a: ch08.additive_cache(*a)[0], i[7]), lambda i: i[1:7]),
+        "ch07_train_char_model": lambda inp, _ns: {"budget": ch07.BUDGET, "seq_len": ch07.SEQ_LEN,
+                                                   "batch": ch07.BATCH, "target": ch07.TARGET},
         "ch09_layer_norm_backward": _backward_extra(
             lambda x, g, b, eps, d: ch09.layer_norm_cache(x, g, b, eps)[1],
             lambda i: sum_of(lambda x, g, b: ch09.layer_norm_cache(x, g, b, i[4])[0], i[5]), lambda i: i[1:4]),
@@ -172,6 +176,21 @@ def _quiet(fn, *args):
         return fn(*args)
 
 
+def _agree_ch07(runs, inputs):
+    """rnncheck's autograd char RNN gives the grader's loss, gradients and evaluation (rtol 1e-9)."""
+    from .checks import ch07
+    mine = importlib.import_module(runs.__name__.rsplit(".", 1)[0] + "._ch07")
+    data, params, _ = inputs
+    L, B = ch07.SEQ_LEN, ch07.BATCH
+    rows = data[np.arange(B)[:, None] * 7 + np.arange(L + 1)[None]]  # (B, L + 1)
+    want = ch07.char_rnn_loss_and_grads(list(params), rows[:, :-1], rows[:, 1:])
+    got = mine.loss_and_grads(list(params), rows[:, :-1], rows[:, 1:])
+    pairs = [(want[0], got[0]), *zip(want[1], got[1]), (ch07.evaluate(params, data), mine.evaluate(params, data, L))]
+    v = compare(tuple(np.asarray(w) for w, _ in pairs), tuple(np.asarray(g) for _, g in pairs), rtol=1e-9, atol=1e-12)
+    if not v.passed:
+        raise RuntimeError(f"rnncheck/_ch07.py disagrees with the grader's char RNN ({v.message})")
+
+
 def chapter_data(chapter: str, runs) -> dict:
     """The visible cases of a chapter's checks, as shipped: inputs, extra, expected outputs (encoded)."""
     extras = _extras()
@@ -194,6 +213,8 @@ def chapter_data(chapter: str, runs) -> dict:
                 expected = to_plain(_quiet(check.run, LocalNamespace(ref, check.functions), copy.deepcopy(inputs)))
                 hook = extras.get(check.id)
                 extra = hook(copy.deepcopy(inputs), ref) if hook else {}
+            if check.id == "ch07_train_char_model":
+                _agree_ch07(runs, inputs)
             # rnncheck's run, with the reference and the data as shipped, must give the grader's outputs
             shipped = json.loads(json.dumps(encode(extra)))
             again = to_plain(_quiet(runs.RUNS[check.id], runs.Namespace(ref, list(check.functions) + also),
@@ -214,32 +235,24 @@ def chapter_data(chapter: str, runs) -> dict:
 # ---------------------------------------------------------------------------- the package, the notebooks
 def _generated_sources() -> dict[str, str]:
     from . import driver
-    from .checks import ch07
     torch_src = ('"""The PyTorch harness of the course\'s grader (autograder/driver.py), copied by autograder '
                  'release."""\n\nimport numpy as np\n\n\n' + inspect.getsource(driver.torch_module_grads))
-    consts = "".join(f"{k} = {getattr(ch07, k)!r}\n" for k in ("TARGET", "BUDGET", "SEQ_LEN", "BATCH", "HIDDEN"))
-    given = ('"""Chapter 7\'s check in the student\'s kernel: the char RNN the exercise gives the student (its loss,\n'
-             'gradients and evaluation) and the budgeted call of train_char_model, copied by autograder release\n'
-             'from autograder/checks/ch07.py."""\n\nimport numpy as np\n\n' + consts + "\n\n"
-             + "\n\n".join(inspect.getsource(f) for f in (ch07._forward, ch07.char_rnn_loss_and_grads, ch07.evaluate))
-             + "\n\n" + inspect.getsource(ch07._run).replace("def _run(", "def run(", 1))
     with open(os.path.join(ROOT, "autograder", "compare.py"), encoding="utf-8") as f:
         compare_src = f.read()
-    return {"_torch.py": torch_src, "_given.py": given, "compare.py": compare_src}
+    return {"_torch.py": torch_src, "compare.py": compare_src}
 
 
 def _write_package(out: str, given: bool):
+    """Copy rnncheck/ (ch07's model only when chapter 7 is released) and the grader's comparison and harness."""
     pkg = os.path.join(out, "rnncheck")
     if os.path.exists(pkg):
         shutil.rmtree(pkg)
     os.makedirs(os.path.join(pkg, "data"))
     src = os.path.join(ROOT, "rnncheck")
     for name in sorted(os.listdir(src)):
-        if name.endswith(".py"):
+        if name.endswith(".py") and (given or name != "_ch07.py"):
             shutil.copyfile(os.path.join(src, name), os.path.join(pkg, name))
     for name, text in _generated_sources().items():
-        if name == "_given.py" and not given:
-            continue  # chapter 7's model ships only with chapter 7
         with open(os.path.join(pkg, name), "w", encoding="utf-8") as f:
             f.write(text)
     name = f"_rnncheck_release_{os.getpid()}_{next(_counter)}"

@@ -8,8 +8,9 @@ reference-like helper replaced by data computed when the bundle was released (``
 - a callback the student's code calls at points a correct solution fixes in advance (ch01's loss under
   ``numerical_gradient``, ch04's ``loss_and_grads`` along the training trajectory) is a :class:`Tabulated`
   table of those points;
-- ch07's ``loss_and_grads`` and ``evaluate`` are given to the student by the exercise (the model it trains),
-  and ch10's scan composes with the student's own ``combine`` (as the exercise text allows).
+- ch07's ``loss_and_grads`` and ``evaluate`` are given to the student by the exercise (the model it trains):
+  :mod:`rnncheck._ch07` computes them with PyTorch's autograd, so no backward pass is written out; ch10's scan
+  composes with the student's own ``combine`` (as the exercise text allows).
 
 ``autograder release`` runs every function here with the reference and refuses to write a bundle where one
 disagrees with the grader's check on a visible case.
@@ -119,8 +120,8 @@ def _run_cell(ns, inp, extra):
 
 # ch07 ---------------------------------------------------------------------------------------------------
 def _run_char(ns, inp, extra):
-    from . import _given  # the model the exercise gives the student (written from the grader's check)
-    return _given.run(ns, inp)
+    from . import _ch07  # the model the exercise gives the student, with autograd's gradients (needs torch)
+    return _ch07.run(ns, inp, extra)
 
 
 # ch09 ---------------------------------------------------------------------------------------------------

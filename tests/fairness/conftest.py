@@ -26,9 +26,37 @@ from autograder.checks import ASSIGNMENTS  # noqa: E402
 BIN = os.path.dirname(sys.executable)
 
 
+_TMP_VENV: list[str] = []
+
+
+def _venv_under_tmp() -> str:
+    """A copy of this checkout's virtual environment under /tmp (made once per session, removed at exit):
+    the layout CI runners use, and the one that once made every honest chapter 7 submission score 0."""
+    if not _TMP_VENV:
+        import atexit
+        import shutil
+        import tempfile
+        venv = tempfile.mkdtemp(prefix="fairness-venv-", dir="/tmp")
+        shutil.copytree(sys.prefix, venv, symlinks=True, dirs_exist_ok=True)
+        cfg = os.path.join(venv, "pyvenv.cfg")
+        with open(cfg) as f:
+            text = f.read().replace(sys.prefix, venv)
+        with open(cfg, "w") as f:
+            f.write(text)
+        atexit.register(shutil.rmtree, venv, True)
+        _TMP_VENV.append(venv)
+    return _TMP_VENV[0]
+
+
 def _cli() -> list[str]:
+    """``AUTOGRADER_FAIRNESS_CLI`` if set; else, as root (as CI runs), the grader from a venv under /tmp; else
+    this checkout's venv."""
     override = os.environ.get("AUTOGRADER_FAIRNESS_CLI")
-    return shlex.split(override) if override else [os.path.join(BIN, "autograder")]
+    if override:
+        return shlex.split(override)
+    if os.geteuid() == 0 and sys.prefix != sys.base_prefix:
+        return [os.path.join(_venv_under_tmp(), "bin", "python"), "-m", "autograder"]
+    return [os.path.join(BIN, "autograder")]
 
 
 class Graded:

@@ -219,7 +219,7 @@ ISOLATION_CELL = ("import importlib.util\n"
 def filled(bundle_nb: str, assignment: str, wrong: dict | None = None) -> nbformat.NotebookNode:
     """The bundle's notebook with the instructor's solution cells (by grade_id) in place of the stubs, and a
     last cell that reports which grader packages the kernel can import. ``wrong`` maps a grade_id to a
-    source used instead of the solution."""
+    source used instead of the solution, or to a function of the solution's source that returns it."""
     sol, _ = _sources(os.path.join(ROOT, "solutions", assignment, "exercises.ipynb"))
     answers = {c.metadata["nbgrader"]["grade_id"]: c.source for c in sol.cells
                if c.metadata.get("nbgrader", {}).get("solution")}
@@ -228,7 +228,8 @@ def filled(bundle_nb: str, assignment: str, wrong: dict | None = None) -> nbform
     for c in nb.cells:
         gid = c.metadata.get("nbgrader", {}).get("grade_id")
         if c.metadata.get("nbgrader", {}).get("solution") and gid in answers:
-            c.source = (wrong or {}).get(gid, answers[gid])
+            w = (wrong or {}).get(gid, answers[gid])
+            c.source = w(answers[gid]) if callable(w) else w
             n += 1
     assert n == len(answers), f"{assignment}: filled {n} of {len(answers)} solution cells"
     nb.cells.append(nbformat.v4.new_code_cell(ISOLATION_CELL))

@@ -57,6 +57,11 @@ def test_the_bundle_holds_the_notebooks_and_the_checker(bundle):
         nb = nbformat.read(os.path.join(bundle, a, "exercises.ipynb"), as_version=4)
         code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
         assert "from rnncheck import run_check" in code and "autograder" not in code
+        from nbgrader.utils import compute_checksum  # nbgrader still sees every locked cell as released
+        for c in nb.cells:
+            meta = c.metadata.get("nbgrader", {})
+            if "checksum" in meta:
+                assert meta["checksum"] == compute_checksum(c), (a, meta.get("grade_id"))
     data = sorted(os.listdir(os.path.join(bundle, "rnncheck", "data")))
     assert data == [f"{ch}.json" for ch in ASSIGNMENTS]
     import tomllib
@@ -138,6 +143,16 @@ WRONG = {  # grade_id of a solution cell -> a wrong answer, and the check that m
                                              "        x[i] = old + 2 * h\n        grad[i] = (f() - f0) / (2 * h)\n"
                                              "        x[i] = old\n    return grad\n"},
                        "ch01_numerical_gradient"),
+    # the instructor's answer, then one gradient scaled: the compare case and the gradient check both fail
+    "05_lstm": ({"ch05-ex2-solution": lambda right: right + "\n\n_right = lstm_step_backward\n\n\n"
+                 "def lstm_step_backward(dnext_h, dnext_c, cache):\n"
+                 "    g = list(_right(dnext_h, dnext_c, cache))\n    g[3] = 1.1 * g[3]\n    return tuple(g)\n"},
+                "ch05_lstm_step_backward"),
+    # clipping ignored: the loop leaves the tabulated trajectory of loss_and_grads in the clipped case
+    "04_gradients": ({"ch04-ex3-solution": lambda right: right + "\n\n_right = train_long_lag\n\n\n"
+                      "def train_long_lag(loss_and_grads, params, lr, steps, max_norm=None):\n"
+                      "    return _right(loss_and_grads, params, lr, steps, None)\n"},
+                     "ch04_train_long_lag"),
 }
 
 
@@ -181,6 +196,10 @@ def test_a_wrong_answer_shows_a_cross(executed, assignment):
     assert any(e.startswith(f"AssertionError: {failing}: ") for e in errors), errors
     assert len(errors) == 1  # the other checks of the notebook still pass
     assert sum(ln.startswith("✓") for ln in lines) > 0
+    if assignment == "05_lstm":
+        assert any("[gradient check] raised AssertionError: gradient check: output 3 differs" in ln for ln in crosses)
+    if assignment == "04_gradients":
+        assert [ln.split("]")[0] for ln in crosses] == ["✗ ch04_train_long_lag [clipped, T=8"], crosses
 
 
 def test_nbval_passes_the_filled_notebooks_in_the_student_environment(student, executed):

@@ -1,7 +1,8 @@
 # The two commands a fresh machine needs (see README.md):
 #   make book   build the site into _build/html (creates .venv from constraints.txt first)
 #   make test   run the whole test suite (builds the book first: the browser test reads the built site)
-# Other targets: make exercises (regenerate student notebooks), make bench, make clean.
+# Other targets: make exercises (regenerate student notebooks), make student (the student's bundle,
+# build/student.zip, which the chapter pages link to), make bench, make clean.
 
 PYTHON ?= python3
 VENV   ?= .venv
@@ -11,7 +12,7 @@ STAMP  := $(VENV)/.installed
 RUN    := PATH="$(abspath $(BIN)):$$PATH" MPLBACKEND=Agg PYTHONHASHSEED=0
 MATHJAX := build/mathjax/tex-chtml.js
 
-.PHONY: venv book test exercises bench clean
+.PHONY: venv book test exercises student bench clean
 
 venv: $(STAMP)
 
@@ -30,7 +31,7 @@ $(MATHJAX):
 	cp -r build/npm/package/es5/. build/mathjax/
 	test -f $@
 
-book: $(STAMP) $(MATHJAX)
+book: $(STAMP) $(MATHJAX) student
 	$(RUN) $(BIN)/jupyter-book build -W -n --keep-going .
 
 test: book
@@ -38,6 +39,13 @@ test: book
 
 exercises: $(STAMP)
 	$(RUN) $(BIN)/python -m autograder.generate
+
+# What a student downloads: the notebooks and the rnncheck checker, no solution, reference or hidden case
+ASSIGNMENTS := 01_feedforward 02_rnn 03_bptt 04_gradients 05_lstm 06_gru 07_applications 08_attention \
+	09_transformers 10_linear_rnns
+student: $(STAMP)
+	rm -rf build/student build/student.zip
+	$(RUN) $(BIN)/python -m autograder release $(ASSIGNMENTS) --out build/student --zip build/student.zip
 
 bench: $(STAMP)
 	$(RUN) $(BIN)/python bench/run_all.py

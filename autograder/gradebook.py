@@ -136,8 +136,13 @@ class GradebookWriter:
                             Comment(cell_id=sc.id, notebook=nb)
                     db.add(sub)
                 db.flush()
-            if sub.timestamp is None:  # a time nbgrader already recorded for this submission is kept
-                sub.timestamp = _timestamp(res.path)
+            prev = db.execute(sa.select(_graded.c.sha256).where(
+                _graded.c.student == res.student, _graded.c.assignment == self.assignment)).first()
+            arrived = _timestamp(res.path)
+            if sub.timestamp is None:  # a time nbgrader already recorded for this submission is kept ...
+                sub.timestamp = arrived
+            elif prev is not None and prev[0] != (res.sha256 or "") and arrived > sub.timestamp:
+                sub.timestamp = arrived  # ... but a notebook re-submitted since this grader's grades is newer
             snb = next(nb for nb in sub.notebooks if nb.name == NOTEBOOK)
             by_id = {c.id: c for c in res.checks}
             for g in snb.grades:

@@ -31,7 +31,7 @@ pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="grading needs root (b
 
 
 def _scores(url, course_id="rnn-term"):
-    """student -> (score, late penalty, seconds late, {cell: score}) from nbgrader's gradebook."""
+    """student -> (score, late penalty, seconds late, {cell: score}, timestamp) from nbgrader's gradebook."""
     from nbgrader.api import Gradebook
 
     from autograder.gradebook import normalise_url
@@ -41,7 +41,7 @@ def _scores(url, course_id="rnn-term"):
         for sub in gb.assignment_submissions(ASSIGNMENT):
             (nb,) = sub.notebooks
             out[sub.student.id] = (sub.score, sub.late_submission_penalty, sub.total_seconds_late,
-                                   {g.name: g.score for g in nb.grades})
+                                   {g.name: g.score for g in nb.grades}, sub.timestamp)
         return out
     finally:
         gb.close()
@@ -119,6 +119,7 @@ def term(tmp_path, db_url, *, with_nbgrader_autograde: bool):
     out = autograder(course, "grade", ASSIGNMENT, "--late-per-day", str(PER_DAY), "--workers", "4")
     second = _scores(db_url)
     assert second["erin"][0] == 12.0 and "unchanged submission(s)" in out.stdout, out.stdout
+    assert second["erin"][4] > first["erin"][4] and second["alice"][4] == first["alice"][4]  # re-submitted later
     assert second["alice"][0] == 11.0 and second["alice"][3]["ch02_sample_chars"] == 2.0
     assert {s: v[:3] for s, v in second.items() if s != "erin"} == {s: v[:3] for s, v in first.items()
                                                                       if s not in ("erin", "alice")} | {

@@ -30,9 +30,14 @@ CHAPTERS = list(ASSIGNMENTS.values())
 
 @pytest.fixture(scope="session")
 def bundle(tmp_path_factory):
-    out = str(tmp_path_factory.mktemp("release") / "student")
-    release(CHAPTERS, out)
-    return out
+    """The bundle as a student gets it: released with its zip, and the zip unpacked somewhere else."""
+    import zipfile
+    made = tmp_path_factory.mktemp("release")
+    release(CHAPTERS, str(made / "student"), zip_path=str(made / "student.zip"))
+    got = tmp_path_factory.mktemp("download")
+    with zipfile.ZipFile(made / "student.zip") as z:
+        z.extractall(got)
+    return str(got / "student")
 
 
 @pytest.fixture(scope="session")

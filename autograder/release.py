@@ -21,8 +21,8 @@ student as the model to train (the loop's parameters are the student's, so no ta
 grader's copy has chapter 3's BPTT written out, so ``rnncheck/_ch07.py`` computes the same loss with PyTorch's
 autograd instead (checked here to agree to rtol 1e-9), and ships only when chapter 7 is released; and ch10's
 scan, which composes with the student's own ``combine`` (never with an exact one, exercise 1's answer).
-The comparison
-(``compare.py``) and the PyTorch harness (``_torch.py``) are copied from the grader. No hidden case is drawn.
+The comparison (``compare.py``) and the PyTorch harness (``_torch.py``) are copied from the grader. No hidden
+case is drawn: the release never reads the course secret.
 
 Before writing a chapter's data, every visible case is run once more through ``rnncheck``'s run with the
 reference and must agree with the grader's check (rtol 1e-12), so a drift between the two is an error here,

@@ -132,7 +132,10 @@ def _closure(roots) -> list[metadata.Distribution]:
         if key in seen:
             continue
         seen.add(key)
-        dist = metadata.distribution(name)
+        try:
+            dist = metadata.distribution(name)
+        except metadata.PackageNotFoundError:  # a requirement this platform does without (torch's CUDA libraries)
+            continue
         out.append(dist)
         for r in dist.requires or []:
             req = Requirement(r)

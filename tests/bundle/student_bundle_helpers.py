@@ -72,10 +72,15 @@ def reference_sources() -> list[tuple[str, str]]:
     return out
 
 
+UNPACKING = re.compile(r"^[\w, ]+ = [\w.]+$")  # "Wx, Wh, b = params", "N, T = x.shape": computes nothing
+
+
 def telling_lines(source: str, known: set[str]) -> list[str]:
-    """Lines of code long enough to give an answer away, that the released notebooks do not already show."""
+    """Lines of code long enough to give an answer away, that the released notebooks do not already show
+    (comments and plain unpacking of arguments left out)."""
     return [ln.strip() for ln in source.splitlines()
-            if len(ln.strip()) >= MIN_LINE and ln.strip() not in known and not ln.strip().startswith("#")]
+            if len(ln.strip()) >= MIN_LINE and ln.strip() not in known and not ln.strip().startswith("#")
+            and not UNPACKING.match(ln.strip())]
 
 
 def bundle_texts(bundle: str) -> dict[str, str]:

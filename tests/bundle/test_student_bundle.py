@@ -101,6 +101,22 @@ def test_no_reference_source_in_the_bundle(texts):
     assert not leaks, "\n".join(leaks[:20])
 
 
+def test_no_reference_like_helper_of_the_checks_in_the_bundle(texts):
+    """The forward passes the grader's checks build caches and losses with (lstm_cache, two_layer_loss, ...).
+    ch07's ``evaluate`` is left out: cutting the text into windows is what the given model's evaluation in
+    rnncheck/_ch07.py must do too (its forward, ``_forward``, is in the list)."""
+    import inspect
+    from autograder.checks import ch01, ch03, ch04, ch05, ch06, ch07, ch08, ch09
+    helpers = [ch01.two_layer_loss, ch03.rnn_states, ch04.long_lag_loss_and_grads, ch05.lstm_cache, ch06.gru_cache,
+               ch07._forward, ch07.char_rnn_loss_and_grads, ch08.additive_cache, ch09.layer_norm_cache]
+    known = set().union(*(h.released_lines(a) for a in CHAPTERS))
+    leaks = []
+    for f in helpers:
+        for ln in h.telling_lines(inspect.getsource(f), known):
+            leaks += [f"{f.__module__}.{f.__name__}: {ln!r} in {p}" for p, t in texts.items() if ln in t]
+    assert not leaks, "\n".join(leaks[:20])
+
+
 def test_no_hidden_case_in_the_bundle(bundle, texts):
     import json
     shipped = h.shipped_arrays(bundle)

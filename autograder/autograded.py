@@ -8,6 +8,8 @@ config path, then ``nbgrader_config.py`` of the course root), so ``CourseDirecto
 would lay it out: the instructor's cells (test cells with their hidden tests removed, as the student saw them),
 each solution cell as the student wrote it, and under each test cell one stream output holding its check's
 feedback lines. Formgrader shows it, and ``nbgrader generate_feedback`` turns it into the student's HTML.
+The submission's ``timestamp.txt`` is made to say the time the gradebook holds (:func:`_stamp_submitted`),
+so formgrader counts the submission as autograded.
 """
 
 from __future__ import annotations
@@ -153,11 +155,39 @@ def write_autograded(course: Course, template: Template, res: Result, assignment
     if timestamp is None:
         from .gradebook import _timestamp
         timestamp = _timestamp(res.path)
-    with open(os.path.join(folder, "timestamp.txt"), "w") as f:  # nbgrader's format; release_feedback needs it
-        f.write(timestamp.strftime("%Y-%m-%d %H:%M:%S.%f") + " UTC")
+    text = timestamp.strftime("%Y-%m-%d %H:%M:%S.%f") + " UTC"   # nbgrader's format; release_feedback reads it
+    with open(os.path.join(folder, "timestamp.txt"), "w") as f:
+        f.write(text)
+    _stamp_submitted(os.path.dirname(res.path), timestamp, text)
     _copy_secret(os.path.join(os.path.dirname(res.path), "submission_secret.txt"),
                  os.path.join(folder, "submission_secret.txt"))
     return out
+
+
+def _stamp_submitted(folder: str, timestamp, text: str) -> None:
+    """Make ``submitted/<student>/<assignment>/timestamp.txt`` say the time the gradebook holds.
+
+    Formgrader (``NbGraderAPI.get_autograded_students``) counts a submission as autograded only when the
+    gradebook's timestamp equals that file's, and ``nbgrader autograde`` would read its time from it. The file
+    came from the student's side of the exchange (``nbgrader submit`` writes it), so the gradebook holds the
+    time the notebook arrived instead; the student's file is kept beside it as ``timestamp.txt.student``."""
+    from nbgrader.utils import parse_utc
+
+    path = os.path.join(folder, "timestamp.txt")
+    try:
+        with open(path) as f:
+            current = parse_utc(f.read(200).strip())
+    except (OSError, ValueError, OverflowError):
+        current = None
+    if current == timestamp or os.path.islink(path) or not os.path.isdir(folder):
+        return
+    keep = path + ".student"
+    if os.path.isfile(path) and not os.path.lexists(keep):
+        os.replace(path, keep)
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        f.write(text)
+    os.replace(tmp, path)
 
 
 def _copy_secret(src: str, dst: str) -> None:

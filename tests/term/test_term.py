@@ -102,7 +102,25 @@ def term(tmp_path, db_url, *, with_nbgrader_autograde: bool):
     for s in ["alice", "bob", "carol", "dave", "erin", "frank", *extra]:
         assert (course / "autograded" / s / ASSIGNMENT / "exercises.ipynb").exists(), s
     assert not (course / "autograded" / "grace").exists()
+    import nbformat
+    bob_nb = nbformat.read(str(course / "autograded" / "bob" / ASSIGNMENT / "exercises.ipynb"), as_version=4)
+    by_id = {c.metadata["nbgrader"]["grade_id"]: c for c in bob_nb.cells if "nbgrader" in c.metadata}
+    assert by_id["ch02-ex1-solution"].source == WRONG_BATCH                    # as the student wrote it
+    out_text = by_id["ch02_rnn_step_forward"].outputs[0]["text"]
+    assert "✗ ch02_rnn_step_forward [" in out_text and "✓ ch02_rnn_step_forward [" in out_text
+    assert "HIDDEN TESTS" not in by_id["ch02_rnn_step_forward"].source
+    # formgrader's view (nbgrader's API behind it): every submission autograded, with the gradebook's score
+    from nbgrader.apps import NbGraderAPI
+
+    from autograder.autograded import load_course
+    cfg = load_course(str(course))
+    listed = {x["student"]: x for x in NbGraderAPI(coursedir=cfg.coursedir, config=cfg.config)
+              .get_submissions(ASSIGNMENT)}
+    assert all(listed[s]["autograded"] for s in ["alice", "bob", "carol", "dave", "erin", "frank", *extra])
+    assert listed["bob"]["score"] == pytest.approx(first["bob"][0])
+    assert (course / "submitted" / "carol" / ASSIGNMENT / "timestamp.txt.student").read_text().startswith("2000")
     stamp = (course / "autograded" / "carol" / ASSIGNMENT / "timestamp.txt").read_text()
+    assert (course / "submitted" / "carol" / ASSIGNMENT / "timestamp.txt").read_text() == stamp
     assert stamp.startswith(f"{utc_now():%Y-%m-%d}") or stamp.startswith(f"{due + dt.timedelta(hours=30):%Y-%m-%d}")
 
     # 2. the instructor's adjustments in the gradebook (what formgrader writes), then erin re-submits

@@ -32,6 +32,9 @@ DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
 @lru_cache(maxsize=None)
 def _chapter(chapter: str) -> dict:
     path = os.path.join(DATA, f"{chapter}.json")
+    if not os.path.isdir(DATA):  # the source folder in the course's repository, not a released bundle
+        raise KeyError(f"{os.path.dirname(DATA)} holds no checks: it is rnncheck's source; install a released "
+                       "bundle instead (autograder release … --out DIR; pip install DIR)")
     if not os.path.exists(path):
         have = sorted(f[:-5] for f in os.listdir(DATA) if f.endswith(".json")) if os.path.isdir(DATA) else []
         raise KeyError(f"no checks of {chapter} in this bundle (it has {', '.join(have) or 'none'})")
@@ -46,11 +49,10 @@ def checks(chapter: str) -> list[str]:
 
 def run_check(check_id: str, namespace: Mapping, *, verbose: bool = True) -> float:
     """Run a check's visible cases on the functions in ``namespace``; return the points earned."""
-    from .compare import compare, to_plain
-
     spec = _chapter(check_id.split("_", 1)[0]).get(check_id)
     if spec is None:
         raise KeyError(f"no check with id {check_id!r} in this bundle")
+    from .compare import compare, to_plain  # copied from the grader into the bundle by autograder release
     missing = [f for f in spec["functions"] if f not in namespace]
     if missing:
         raise NameError(f"{check_id}: define {', '.join(missing)} (run the cell with your solution first)")

@@ -180,6 +180,8 @@ class Plan:
     unsafe: bool = False
     torch: bool = False
     always_forbidden: tuple = ()
+    source_dir: str | None = None    # how it was built, so a worker process can build the same plan
+    custom_checks: bool = False
     _expected: dict = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -196,6 +198,7 @@ class Plan:
         if not os.path.exists(src):
             raise FileNotFoundError(f"{src}: the instructor's notebook of {assignment} is not there (--source)")
         template = Template.load(src)
+        custom = checks is not None
         checks = list(checks) if checks is not None else chapter_checks(assignment)
         checks = [c for c in checks if c.id in template.test_points]
         secret = course_secret() if secret is None else secret
@@ -211,7 +214,7 @@ class Plan:
         if checks:
             always |= set.intersection(*[{f for f in c.forbidden if "." not in f} for c in checks])
         return cls(assignment, template, checks, secret, visible_only, refsrc, limits, unsafe, torch,
-                   tuple(sorted(always)))
+                   tuple(sorted(always)), source_dir, custom)
 
     def cases_for(self, student: str) -> list:
         """``[(check, case, inputs)]`` of one student: visible cases from the public seed, hidden ones from
@@ -488,6 +491,18 @@ def grade_one(plan: Plan, sub: Submission, *, runner=run_job) -> Result:
     return res
 
 
+_worker_plan: Plan | None = None
+
+
+def _worker_init(assignment: str, spec: dict) -> None:
+    global _worker_plan
+    _worker_plan = Plan.build(assignment, **spec)
+
+
+def _worker_grade(sub: Submission) -> Result:
+    return grade_one(_worker_plan, sub)
+
+
 CANARY = "instructor (canary)"
 
 
@@ -533,9 +548,21 @@ def grade(plan: Plan, submissions: list[Submission], *, workers: int | None = No
                              f"({type(exc).__name__})") from None
         pool_size = workers or max(1, sum(client.nthreads().values()))
     try:
-        with ThreadPoolExecutor(max_workers=pool_size) as pool:
-            for n, res in enumerate(pool.map(lambda s: grade_one(plan, s, runner=runner), submissions)):
-                finish(n, res)
+        if client is None and not plan.custom_checks and pool_size > 1 and len(submissions) >= 4 * pool_size:
+            # the grader's share of the work (each check's run, the reference, comparisons) is Python: in
+            # threads it would share one interpreter lock, so a large run uses one process per worker
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+            spec = dict(source_dir=plan.source_dir, secret=plan.secret, visible_only=plan.visible_only,
+                        limits=plan.limits, unsafe=plan.unsafe)
+            with ProcessPoolExecutor(max_workers=pool_size, mp_context=multiprocessing.get_context("spawn"),
+                                     initializer=_worker_init, initargs=(plan.assignment, spec)) as pool:
+                for n, res in enumerate(pool.map(_worker_grade, submissions)):
+                    finish(n, res)
+        else:
+            with ThreadPoolExecutor(max_workers=pool_size) as pool:
+                for n, res in enumerate(pool.map(lambda s: grade_one(plan, s, runner=runner), submissions)):
+                    finish(n, res)
     finally:
         if client is not None:
             client.close()

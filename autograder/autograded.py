@@ -55,6 +55,13 @@ class Course:
         path = self.folder("source", ".", assignment)
         return os.path.dirname(path) if os.path.exists(os.path.join(path, "exercises.ipynb")) else None
 
+    @property
+    def inbound(self) -> str:
+        """The exchange's inbound folder of this course (``Exchange.root``/course_id/inbound), where ``nbgrader
+        submit`` puts submissions before ``nbgrader collect`` copies them to ``submitted/``."""
+        from nbgrader.exchange.default.exchange import Exchange
+        return os.path.join(Exchange(config=self.config, coursedir=self.coursedir).root, self.course_id, "inbound")
+
     def plugin(self, cls):
         """An instance of the configurable ``cls`` with this course's settings (e.g. a late-submission plugin)."""
         return cls(config=self.config)

@@ -85,9 +85,10 @@ def _grade(a) -> int:
         a.db = _db_url(a.db or course.db_url)
         if a.db.startswith("sqlite:///"):
             os.makedirs(os.path.dirname(a.db[len("sqlite:///"):]) or ".", exist_ok=True)
+        late_plugin = plugin(course, a.late_per_day)
         try:
             writer = GradebookWriter(a.db, plan.template, plan.assignment, course_id=course.course_id,
-                                     late_plugin=plugin(course, a.late_per_day))
+                                     late_plugin=late_plugin, inbound=course.inbound)
         except Exception as exc:  # noqa: BLE001 - SQLAlchemy's errors: one line, not a traceback
             first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
             raise ValueError(f"--db: cannot open the gradebook at {a.db} ({type(exc).__name__}: {first})") from None

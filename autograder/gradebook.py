@@ -58,6 +58,30 @@ def _timestamp(path: str) -> dt.datetime:
         return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 
 
+def arrival(path: str, sha256: str, inbound: list[str] = ()) -> dt.datetime:
+    """When the submission reached the instructor: the earliest inode change time of this notebook's bytes,
+    in ``submitted/`` or in the exchange's ``inbound`` copies ``inbound`` that hold the same bytes (where
+    ``nbgrader submit`` wrote it; ``nbgrader collect`` copies it to ``submitted/`` later, maybe after the due
+    date). Nobody can set a change time back, so a copy proves the bytes were there by then."""
+    import hashlib
+    best = _timestamp(path)
+    for cand in inbound:
+        try:
+            fd = os.open(cand, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
+        except OSError:
+            continue
+        with os.fdopen(fd, "rb") as f:
+            st = os.fstat(f.fileno())
+            import stat
+            if not stat.S_ISREG(st.st_mode) or st.st_size > (64 << 20):
+                continue
+            if hashlib.sha256(f.read()).hexdigest() != sha256:
+                continue
+        when = dt.datetime.fromtimestamp(st.st_ctime, dt.timezone.utc).replace(tzinfo=None)
+        best = min(best, when)
+    return best
+
+
 def normalise_url(url: str) -> str:
     """``postgresql://`` with the driver that is installed (SQLAlchemy 2.1 defaults to psycopg 3)."""
     if url.startswith(("postgresql://", "postgres://")):
@@ -73,10 +97,11 @@ class GradebookWriter:
     """Open nbgrader's gradebook at ``db_url`` (``sqlite:///…`` or ``postgresql://…``) for one assignment."""
 
     def __init__(self, db_url: str, template: Template, assignment: str, course_id: str = "rnnbook",
-                 late_plugin=None):
+                 late_plugin=None, inbound: str | None = None):
         self.gb = Gradebook(normalise_url(db_url), course_id=course_id)
         self.assignment = assignment
         self.late_plugin = late_plugin
+        self.inbound = inbound   # the exchange's inbound folder of this course, if there is one
         _meta.create_all(self.gb.engine)
         self.gb.update_or_create_assignment(assignment)
         self.gb.update_or_create_notebook(NOTEBOOK, assignment)
@@ -138,7 +163,8 @@ class GradebookWriter:
                 db.flush()
             prev = db.execute(sa.select(_graded.c.sha256).where(
                 _graded.c.student == res.student, _graded.c.assignment == self.assignment)).first()
-            arrived = _timestamp(res.path)
+            arrived = arrival(res.path, res.sha256, self._inbound_copies(res.student)) if res.sha256 \
+                else _timestamp(res.path)
             if sub.timestamp is None:  # a time nbgrader already recorded for this submission is kept ...
                 sub.timestamp = arrived
             elif prev is not None and prev[0] != (res.sha256 or "") and arrived > sub.timestamp:
@@ -175,6 +201,17 @@ class GradebookWriter:
             db.rollback()
             raise
         return late, penalty, stamp
+
+    def _inbound_copies(self, student: str) -> list[str]:
+        """``<inbound>/<student>+<assignment>+<time>[+random]/exercises.ipynb`` (nbgrader's exchange layout)."""
+        if not self.inbound or not os.path.isdir(self.inbound):
+            return []
+        prefix = f"{student}+{self.assignment}+"
+        try:
+            names = [n for n in os.listdir(self.inbound) if n.startswith(prefix)]
+        except OSError:
+            return []
+        return [os.path.join(self.inbound, n, f"{NOTEBOOK}.ipynb") for n in sorted(names)]
 
     def scores(self) -> dict[str, dict[str, float]]:
         """student -> {grade_id: auto_score} for this assignment (what export reads)."""

@@ -10,13 +10,15 @@ late, one with none 30 hours late (two started days).
 Students: alice (correct; then a manual grade and comment in the gradebook), bob (one function wrong on the
 batched cases only: partial credit), carol (correct, 30 h late), dave (correct, 6 h late), erin (partial,
 then re-submitted correct), frank (correct, plus an old draft notebook), grace (no exercises.ipynb at all),
-and ``EXTRA`` more correct students.
+hank (submitted before his due date, collected after it: on time, from the exchange's inbound copy), and
+``TERM_EXTRA_STUDENTS`` more correct students (33 makes the issue's 40; about a minute more per database).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+import time
 import uuid
 
 import pytest
@@ -64,7 +66,7 @@ def term(tmp_path, db_url, *, with_nbgrader_autograde: bool):
     extensions = {"alice": 3, "bob": 3, "dave": 1, "erin": 3, "frank": 3, "grace": 3, **{s: 3 for s in extra}}
     gb = Gradebook(normalise_url(db_url), course_id="rnn-term")
     try:
-        for s in ["alice", "bob", "carol", "dave", "erin", "frank", "grace", *extra]:
+        for s in ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "hank", *extra]:
             gb.update_or_create_student(s)
         for s, days in extensions.items():  # nbgrader's extension (formgrader's "extension" field)
             gb.update_or_create_submission(ASSIGNMENT, s, extension=dt.timedelta(days=days))
@@ -77,8 +79,16 @@ def term(tmp_path, db_url, *, with_nbgrader_autograde: bool):
     hand_in(course, home, release, "erin", {"ch02-ex1-solution": WRONG_STEP})
     hand_in(course, home, release, "frank", stub=True, name="a-draft.ipynb")
     hand_in(course, home, release, "grace", stub=True, name="notes.ipynb", only=True)
-    everyone = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", *extra]
+    hand_in(course, home, release, "hank")
+    everyone = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "hank", *extra]
     submit_all(course, home, exchange, everyone)
+    # hank submitted before his due date; the instructor collects after it: on time (the exchange's copy says so)
+    gb = Gradebook(normalise_url(db_url), course_id="rnn-term")
+    try:
+        gb.update_or_create_submission(ASSIGNMENT, "hank", extension=utc_now() + dt.timedelta(seconds=1) - due)
+    finally:
+        gb.close()
+    time.sleep(2)
     nbgrader(course, "collect", ASSIGNMENT, "--update")
     # a timestamp.txt that says the year 2000 (anyone who can write the folder can write it) is not believed
     (course / "submitted" / "carol" / ASSIGNMENT / "timestamp.txt").write_text("2000-01-01 00:00:00.000000 UTC")
@@ -87,8 +97,8 @@ def term(tmp_path, db_url, *, with_nbgrader_autograde: bool):
     out = autograder(course, "grade", ASSIGNMENT, "--late-per-day", str(PER_DAY), "--workers", "4")
     assert "a-draft.ipynb" in out.stderr and "grace: no exercises.ipynb" in out.stderr, out.stderr
     first = _scores(db_url)
-    assert set(first) == {"alice", "bob", "carol", "dave", "erin", "frank", "grace", *extra}
-    full = {s: first[s][0] for s in ["alice", "frank", *extra]}
+    assert set(first) == {"alice", "bob", "carol", "dave", "erin", "frank", "grace", "hank", *extra}
+    full = {s: first[s][0] for s in ["alice", "frank", "hank", *extra]}
     assert full == {s: 12.0 for s in full}, first
     assert 9.0 < first["bob"][0] < 12.0 and 0 < first["bob"][3]["ch02_rnn_step_forward"] < 3.0, first["bob"]
     assert first["erin"][0] == 9.0 and first["erin"][3]["ch02_rnn_step_forward"] == 0.0
@@ -97,9 +107,9 @@ def term(tmp_path, db_url, *, with_nbgrader_autograde: bool):
     # carol's timestamp.txt (year 2000) is not believed: the time is when the notebook arrived
     assert first["carol"][2] == pytest.approx(30 * 3600, abs=300) and first["carol"][1] == pytest.approx(2.4)
     assert first["dave"][2] == pytest.approx(6 * 3600, abs=300) and first["dave"][1] == pytest.approx(1.2)
-    assert all(first[s][1] == 0.0 and first[s][2] == 0 for s in ["alice", "bob", "erin", "frank", *extra])
+    assert all(first[s][1] == 0.0 and first[s][2] == 0 for s in ["alice", "bob", "erin", "frank", "hank", *extra])
     assert "late: carol: late by 30.0 h, penalty 2.4 points" in out.stdout, out.stdout
-    for s in ["alice", "bob", "carol", "dave", "erin", "frank", *extra]:
+    for s in ["alice", "bob", "carol", "dave", "erin", "frank", "hank", *extra]:
         assert (course / "autograded" / s / ASSIGNMENT / "exercises.ipynb").exists(), s
     assert not (course / "autograded" / "grace").exists()
     import nbformat
@@ -170,7 +180,7 @@ def term(tmp_path, db_url, *, with_nbgrader_autograde: bool):
     assert not (course / "feedback" / "grace").exists()
     nbgrader(course, "release_feedback", ASSIGNMENT)
     returned = list((exchange / "rnn-term" / "feedback").glob("*.html"))
-    assert len(returned) == 6 + len(extra), returned
+    assert len(returned) == 7 + len(extra), returned
     # and the student fetches it: bob's own lines come back to bob
     nbgrader(home / "bob", "fetch_feedback", ASSIGNMENT, "--course", "rnn-term", "--student=bob",
              f"--Exchange.root={exchange}", f"--Exchange.cache={home / 'bob' / '.cache'}")

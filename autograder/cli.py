@@ -58,7 +58,7 @@ def _grade(a) -> int:
         print(f"autograder: note: no nbgrader_config.py in {course.root}: nbgrader's defaults apply there "
               f"(gradebook {course.db_url})", file=sys.stderr)
     if not a.submissions:  # the course's submitted/ folder, as nbgrader autograde reads it
-        a.submissions = [os.path.dirname(os.path.dirname(course.folder("submitted", ".", name)))]
+        a.submissions = [os.path.normpath(os.path.dirname(course.folder("submitted", ".", name)))]
     if a.source is None:
         a.source = course.source(name)
     plan = engine.Plan.build(a.assignment, source_dir=a.source, limits=_limits(a), unsafe=a.unsafe)
@@ -134,7 +134,8 @@ def _grade(a) -> int:
     for line in late_notes:
         print(f"late: {line}")
     if autograded and results:
-        print(f"autograded notebooks in {os.path.dirname(course.folder('autograded', '.', plan.assignment))}")
+        where = os.path.normpath(os.path.dirname(course.folder("autograded", ".", plan.assignment)))
+        print(f"autograded notebooks in {where}")
     for r in results:
         if r.flags and any("near copy" in f for f in r.flags):
             print(f"flagged for the instructor: {r.student}: " + "; ".join(f for f in r.flags if "near copy" in f))

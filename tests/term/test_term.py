@@ -109,6 +109,7 @@ def term(tmp_path, db_url, *, with_nbgrader_autograde: bool):
     assert first["dave"][2] == pytest.approx(6 * 3600, abs=300) and first["dave"][1] == pytest.approx(1.2)
     assert all(first[s][1] == 0.0 and first[s][2] == 0 for s in ["alice", "bob", "erin", "frank", "hank", *extra])
     assert "late: carol: late by 30.0 h, penalty 2.4 points" in out.stdout, out.stdout
+    assert f"autograded notebooks in {course / 'autograded'}\n" in out.stdout, out.stdout
     for s in ["alice", "bob", "carol", "dave", "erin", "frank", "hank", *extra]:
         assert (course / "autograded" / s / ASSIGNMENT / "exercises.ipynb").exists(), s
     assert not (course / "autograded" / "grace").exists()

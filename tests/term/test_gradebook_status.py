@@ -15,6 +15,9 @@ from autograder.template import Template
 from term_corpus import BIN, SOLUTION
 
 
+pytestmark = pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")
+
+
 @pytest.fixture
 def writer(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", BIN + os.pathsep + os.environ.get("PATH", ""))  # nbgrader runs alembic

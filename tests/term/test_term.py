@@ -29,7 +29,10 @@ from term_corpus import (ASSIGNMENT, WRONG_BATCH, WRONG_STEP, autograder, hand_i
 PG = os.environ.get("AUTOGRADER_TEST_POSTGRES_URL")
 EXTRA = int(os.environ.get("TERM_EXTRA_STUDENTS", "0"))
 PER_DAY = 0.1
-pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="grading needs root (bubblewrap and cgroups)")
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(os.geteuid() != 0, reason="grading needs root (bubblewrap and cgroups)"),
+              # nbgrader's own Gradebook.update_or_create_submission warns about its autoflush; not ours to fix
+              pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")]
 
 
 def _scores(url, course_id="rnn-term"):

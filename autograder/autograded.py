@@ -74,6 +74,14 @@ def load_course(root: str | None = None) -> Course:
     from nbgrader.apps.baseapp import NbGrader
 
     root = os.path.abspath(root or os.getcwd())
+    path = os.path.join(root, "nbgrader_config.py")
+    if os.path.exists(path):  # nbgrader logs a broken file and goes on with defaults: here it is an error
+        from traitlets.config.loader import PyFileConfigLoader
+        try:
+            PyFileConfigLoader("nbgrader_config.py", path=root).load_config()
+        except Exception as exc:  # noqa: BLE001 - whatever the file raised, in one line
+            raise ValueError(f"{path}: expected a configuration nbgrader can load, got "
+                             f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}") from None
     app = NbGrader()
     app.log.setLevel(logging.ERROR)   # nbgrader's "no nbgrader_config.py" warning: ours below says it in one line
     path_before = list(sys.path)

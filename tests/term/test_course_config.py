@@ -63,3 +63,22 @@ def test_per_day_option_overrides_and_is_checked(tmp_path):
     assert assign(plugin(course, 0.1), "ann", 12.0, 30 * 3600.0) == pytest.approx(2.4)
     with pytest.raises(ValueError, match="between 0 and 1"):
         plugin(course, 1.5)
+
+
+def test_broken_config_is_an_error_not_defaults(tmp_path):
+    """nbgrader logs a broken nbgrader_config.py and goes on with its defaults (another gradebook); not here."""
+    (tmp_path / "nbgrader_config.py").write_text("c = get_config()\nc.CourseDirectory.db_url = 'sqlite:///x.db'\n"
+                                                 "this is broken\n")
+    with pytest.raises(ValueError, match="nbgrader_config.py: expected a configuration nbgrader can load, got "
+                                         "(NameError|SyntaxError)"):
+        load_course(str(tmp_path))
+
+
+def test_cli_says_so_in_one_line(tmp_path, monkeypatch, capsys):
+    from autograder.cli import main
+    (tmp_path / "nbgrader_config.py").write_text("c = get_config(\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("AUTOGRADER_SECRET", "0123456789abcdef" * 4)
+    assert main(["grade", "02_rnn", "--unsafe"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) >= 1 and "nbgrader_config.py: expected a configuration nbgrader can load" in err[-1]

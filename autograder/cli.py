@@ -121,7 +121,6 @@ def _grade(a) -> int:
     try:
         results = engine.grade(plan, subs, workers=a.workers, scheduler=a.scheduler, on_result=done)
     finally:
-        engine.close_servers()
         if writer is not None:
             writer.close()
     print(table(results))
@@ -169,10 +168,7 @@ def _check(a) -> int:
         print(f"note: {caps.summary()}")
     plan = engine.Plan.build(assignment, source_dir=a.source, visible_only=True, limits=_limits(a),
                              unsafe=True, secret="visible cases only: no secret needed here")
-    try:
-        (res,) = engine.grade(plan, [engine.Submission("you", a.notebook)], workers=1)
-    finally:
-        engine.close_servers()
+    (res,) = engine.grade(plan, [engine.Submission("you", a.notebook)], workers=1)
     if res.error:
         print(f"error: {res.error}")
         return 1

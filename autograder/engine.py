@@ -34,7 +34,7 @@ from .sandbox import Limits, RemoteNamespace, Sandbox, SandboxError, StudentErro
 from .spec import PUBLIC_SEED, case_rng, hidden_rng
 from .template import SubmissionError, Template, extract
 
-__all__ = ["Submission", "CheckResult", "Result", "Plan", "grade", "run_job", "run_remote", "close_servers",
+__all__ = ["Submission", "CheckResult", "Result", "Plan", "grade", "run_job", "run_remote",
            "course_secret", "secret_configured", "secret_file", "weak_secret", "find_submissions", "clean",
            "canary", "grade_one"]
 
@@ -380,10 +380,6 @@ def run_remote(job: dict) -> dict:
     if not caps.complete and not job["unsafe"]:
         raise SandboxError(f"this worker cannot sandbox: {caps.summary()}")
     return run_job(job)
-
-
-def close_servers() -> None:
-    """Nothing stays running between submissions any more (each has its own sandbox); kept for callers."""
 
 
 def _score(plan: Plan, res: Result, ex, run: dict, cases) -> None:

@@ -530,8 +530,8 @@ class Sandbox:
             pass
         return ""
 
-    def close(self) -> None:
-        """Kill everything of the submission and remove its traces (idempotent)."""
+    def _kill(self) -> None:
+        """Every process of the submission: its cgroup, then bwrap's session."""
         if self.cgroup is not None:
             self.cgroup.kill_and_remove()
         if self.proc is not None:
@@ -539,6 +539,11 @@ class Sandbox:
                 os.killpg(self.proc.pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
                 pass
+
+    def close(self) -> None:
+        """Kill everything of the submission and remove its traces (idempotent)."""
+        self._kill()
+        if self.proc is not None:
             try:
                 self.proc.kill()
                 self.proc.wait(10)
@@ -573,13 +578,7 @@ class Sandbox:
             mem = self.cgroup is not None and self.cgroup.memory_exceeded()
             if mem:
                 self.ended = f"memory limit: the submission used more than {self.limits.memory_mb} MiB"
-            if self.cgroup is not None:
-                self.cgroup.kill_and_remove()
-            if self.proc is not None:
-                try:
-                    os.killpg(self.proc.pid, signal.SIGKILL)
-                except (ProcessLookupError, PermissionError):
-                    pass
+            self._kill()
         raise SandboxError(self.ended)
 
     def _recv(self):

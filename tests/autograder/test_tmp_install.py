@@ -7,10 +7,8 @@ import os
 import secrets
 import shutil
 import subprocess
-import sys
-import tempfile
-
 import pytest
+from venv_under_tmp import copy_venv_under_tmp
 
 from autograder.sandbox import capabilities
 
@@ -20,14 +18,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 @pytest.mark.slow
 @pytest.mark.skipif(not capabilities().complete, reason=capabilities().summary())
 def test_a_venv_under_tmp_grades_the_instructors_solutions_at_full_marks():
-    venv = tempfile.mkdtemp(prefix="venv-under-tmp-", dir="/tmp")
+    venv = copy_venv_under_tmp()
     try:
-        shutil.copytree(sys.prefix, venv, symlinks=True, dirs_exist_ok=True)
-        cfg = os.path.join(venv, "pyvenv.cfg")
-        with open(cfg) as f:
-            text = f.read().replace(sys.prefix, venv)
-        with open(cfg, "w") as f:
-            f.write(text)
         py = os.path.join(venv, "bin", "python")
         where = subprocess.run([py, "-c", "import numpy, torch; print(numpy.__file__, torch.__file__)"],
                                capture_output=True, text=True, check=True).stdout

@@ -35,14 +35,9 @@ def _venv_under_tmp() -> str:
     if not _TMP_VENV:
         import atexit
         import shutil
-        import tempfile
-        venv = tempfile.mkdtemp(prefix="fairness-venv-", dir="/tmp")
-        shutil.copytree(sys.prefix, venv, symlinks=True, dirs_exist_ok=True)
-        cfg = os.path.join(venv, "pyvenv.cfg")
-        with open(cfg) as f:
-            text = f.read().replace(sys.prefix, venv)
-        with open(cfg, "w") as f:
-            f.write(text)
+
+        from venv_under_tmp import copy_venv_under_tmp
+        venv = copy_venv_under_tmp("fairness-venv-")
         atexit.register(shutil.rmtree, venv, True)
         _TMP_VENV.append(venv)
     return _TMP_VENV[0]

@@ -64,6 +64,28 @@ def timed(cmd, cwd, env) -> tuple[float, int]:
     return time.perf_counter() - t0, rc
 
 
+def _time_baseline(rev: str, cmd: list, d: pathlib.Path, env: dict) -> tuple[float, int]:
+    """The same grading command with the grader of ``rev``: a git worktree of it, installed (editable, no
+    dependencies) into a copy of this venv, run from the course folder so that this checkout is not on
+    its path. (PYTHONPATH alone is not enough: the old fork-server starts with ``python -I``.)"""
+    import shutil
+    wt, venv = d / "baseline-src", d / "baseline-venv"
+    subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(wt), rev], check=True,
+                   capture_output=True)
+    try:
+        shutil.copytree(sys.prefix, venv, symlinks=True)
+        cfg = venv / "pyvenv.cfg"
+        cfg.write_text(cfg.read_text().replace(sys.prefix, str(venv)))
+        py = str(venv / "bin" / "python")
+        subprocess.run([py, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation", "-e", str(wt)],
+                       check=True, capture_output=True)
+        old_cmd = [py] + cmd[1:]
+        old_cmd[old_cmd.index(f"sqlite:///{d}/autograder.db")] = f"sqlite:///{d}/baseline.db"
+        return timed(old_cmd, d, dict(env, PATH=str(venv / "bin") + os.pathsep + env["PATH"]))
+    finally:
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(wt)], capture_output=True)
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--n", type=int, default=50)
@@ -85,16 +107,7 @@ def main(argv=None) -> int:
         t_ag, rc2 = timed(cmd, d, env)
         t_old = rc3 = None
         if a.baseline:
-            wt = d / "baseline"
-            subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(wt), a.baseline],
-                           check=True, capture_output=True)
-            try:
-                old_env = dict(env, PYTHONPATH=str(wt))
-                old_cmd = [x if x != str(d / "source") else str(d / "source") for x in cmd]
-                old_cmd[old_cmd.index(f"sqlite:///{d}/autograder.db")] = f"sqlite:///{d}/baseline.db"
-                t_old, rc3 = timed(old_cmd, d, old_env)
-            finally:
-                subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(wt)], capture_output=True)
+            t_old, rc3 = _time_baseline(a.baseline, cmd, d, env)
     per_nbg, per_ag = t_nbg / n, t_ag / n
     print(f"{n} submissions of 02_rnn on {os.cpu_count()} cores")
     print(f"  nbgrader autograde : {per_nbg:7.3f} s per submission  ({t_nbg:.1f} s in all, exit {rc1})")

@@ -50,3 +50,26 @@ def test_version_help_and_check_summary():
     assert "AUTOGRADER_SECRET" in out.stdout and "autograder init" in out.stdout
     out, _ = _cli("check", SOLUTION)
     assert out.returncode == 0 and out.stdout.strip().splitlines()[-1].endswith("visible points")
+
+
+def test_the_canary_stops_the_run_before_any_student_is_graded(tmp_path):
+    """The instructor's notebook is graded first, in the same sandbox and limits: if it cannot score full
+    marks (here an 8 MiB memory limit), nobody is graded and the error names the check and why."""
+    out, _ = _cli("grade", "02_rnn", SOLUTION, "--db", f"sqlite:///{tmp_path / 'gb.db'}", "--memory", "8")
+    assert out.returncode == 2 and "instructor's solution" in out.stderr and "ch02_" in out.stderr
+    assert "memory limit" in out.stderr and not (tmp_path / "gb.db").exists()
+
+
+def test_a_duplicated_solution_cell_runs_in_order_and_is_reported(tmp_path):
+    import nbformat
+    nb = nbformat.read(SOLUTION, as_version=4)
+    k = next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == "ch02-ex1-solution")
+    first = nbformat.from_dict(dict(nb.cells[k], id="pasted-copy",
+                                    source="def rnn_step_forward(*a):\n    raise NotImplementedError()\n"))
+    nb.cells.insert(k, first)  # the superseded copy comes first, as after a copy and paste
+    path = tmp_path / "dup.ipynb"
+    nbformat.write(nb, path)
+    out, _ = _cli("grade", "02_rnn", str(path), "--no-gradebook")
+    assert out.returncode == 0, out.stderr
+    line = out.stdout.strip().splitlines()[-1]
+    assert line.split()[1] == "12" and "appears twice" in line, line

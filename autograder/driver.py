@@ -73,7 +73,6 @@ class _Guard:
     def __init__(self, always):
         self.always = tuple(always)
         self.hits: list[str] = []
-        self.real_import = builtins.__import__
 
     def find_spec(self, fullname, path=None, target=None):  # meta-path finder: refuse loading at all
         f = _is_under(fullname, self.always)

@@ -1,4 +1,4 @@
-"""The one-shot launcher between the grader and bubblewrap (``python -I -m autograder.launch CONFIG``).
+"""The one-shot launcher between the grader and bubblewrap (``python -I -S autograder/launch.py CONFIG``).
 
 It runs as the grader's user for one submission, does what needs the grader's privileges, and then
 ``exec``s bubblewrap as an unprivileged user, so nothing of it stays running:

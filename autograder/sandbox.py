@@ -29,6 +29,7 @@ handle on one submission; :class:`RemoteNamespace` is what a check's ``run`` cal
 from __future__ import annotations
 
 import atexit
+import functools
 import glob
 import json
 import os
@@ -51,6 +52,7 @@ __all__ = ["Limits", "Sandbox", "SandboxError", "RemoteNamespace", "Callback", "
 NOBODY = 65534
 HERE = os.path.dirname(os.path.abspath(__file__))
 DRIVER_FILES = [os.path.join(HERE, "driver.py"), os.path.join(HERE, "wire.py")]
+LAUNCHER = os.path.join(HERE, "launch.py")
 OWN_PACKAGES = ("autograder", "rnnbook", "nbgrader")
 ENV_PASS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "CUDA_VISIBLE_DEVICES")
 # What a student's function never needs; each is refused with EPERM (clone3 with ENOSYS, so that the
@@ -380,7 +382,22 @@ def _allowed_paths() -> list[str]:
     return [p for p in out if not any(p != q and p.startswith(q.rstrip("/") + "/") for q in out)]
 
 
-def _masked_paths() -> list[str]:
+@functools.lru_cache(maxsize=None)
+def _host_binds() -> tuple[str, ...]:
+    """Every host path a sandbox binds read-only: the interpreter's (:func:`_allowed_paths`) and the system's
+    libraries. The same for every submission of this process, so found once."""
+    binds = _allowed_paths()
+    for p in ("/usr", "/etc/ld.so.cache", "/etc/alternatives"):
+        if os.path.exists(p) and not any(p.startswith(b.rstrip("/") + "/") or p == b for b in binds):
+            binds.append(p)
+    for name in ("bin", "lib", "lib32", "lib64", "sbin"):
+        if os.path.isdir("/" + name) and not os.path.islink("/" + name):
+            binds.append("/" + name)
+    return tuple(binds)
+
+
+@functools.lru_cache(maxsize=None)
+def _masked_paths() -> tuple[str, ...]:
     """Our own packages where they are installed inside a bound folder (a non-editable install)."""
     out = []
     for p in sys.path:
@@ -390,7 +407,7 @@ def _masked_paths() -> list[str]:
             d = os.path.join(os.path.realpath(p), pkg)
             if os.path.isdir(d):
                 out.append(d)
-    return sorted(set(out))
+    return tuple(sorted(set(out)))
 
 
 class Sandbox:
@@ -413,7 +430,6 @@ class Sandbox:
         self.work = None
         self.deadline = None
         self.ch = None
-        self._callbacks: dict[int, Callback] = {}
         self.started = 0.0
 
     # -- life cycle --------------------------------------------------------------------------------------
@@ -462,13 +478,7 @@ class Sandbox:
         r_out, w_out = os.pipe()    # driver -> grader
         rl = {"RLIMIT_CPU": int(lim.cpu_s), "RLIMIT_FSIZE": lim.file_mb << 20, "RLIMIT_NOFILE": lim.nofile,
               "RLIMIT_CORE": 0}
-        binds = _allowed_paths()
-        for p in ("/usr", "/etc/ld.so.cache", "/etc/alternatives"):
-            if os.path.exists(p) and not any(p.startswith(b.rstrip("/") + "/") or p == b for b in binds):
-                binds.append(p)
-        for name in ("bin", "lib", "lib32", "lib64", "sbin"):
-            if os.path.isdir("/" + name) and not os.path.islink("/" + name):
-                binds.append("/" + name)
+        binds = list(_host_binds())
         cfg = {"fd_in": r_in, "fd_out": w_out, "rlimits": rl, "root": caps.root and bool(caps.bwrap)}
         try:
             self.cgroup = _Cgroup(caps, lim)
@@ -499,11 +509,11 @@ class Sandbox:
                                     "import driver; driver.main()"]
             if caps.seccomp and caps.bwrap:
                 cfg["seccomp"] = _seccomp_bpf()
+            # launch.py needs only the standard library: run it by its path, without site-packages (-S)
             self.proc = subprocess.Popen(
-                [sys.executable, "-I", "-m", "autograder.launch", json.dumps(cfg)],
+                [sys.executable, "-I", "-S", LAUNCHER, json.dumps(cfg)],
                 pass_fds=(r_in, w_out), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE, cwd=self.work or "/", env={"PATH": "/usr/bin:/bin",
-                                                                   "PYTHONPATH": os.path.dirname(HERE)},
+                stderr=subprocess.PIPE, cwd=self.work or "/", env={"PATH": "/usr/bin:/bin"},
                 start_new_session=True)
         finally:
             os.close(r_in)

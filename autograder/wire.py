@@ -23,7 +23,7 @@ import time
 
 import numpy as np
 
-__all__ = ["send", "recv", "encode", "decode", "WireError", "Handle", "MAX_HEADER", "MAX_PAYLOAD", "Channel"]
+__all__ = ["encode", "decode", "WireError", "Handle", "MAX_HEADER", "MAX_PAYLOAD", "Channel"]
 
 MAX_HEADER = 1 << 20
 MAX_PAYLOAD = 256 << 20
@@ -193,10 +193,3 @@ class Channel:
             raise WireError("header is not an object")
         return header, self._read(npay)
 
-
-def send(ch: Channel, header: dict, payload: bytes = b"") -> None:
-    ch.send(header, payload)
-
-
-def recv(ch: Channel) -> tuple[dict, bytes]:
-    return ch.recv()

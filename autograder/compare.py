@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Verdict", "to_plain", "compare", "NotPlainData"]
+__all__ = ["Verdict", "to_plain", "compare", "case_verdict", "NotPlainData"]
 
 
 class NotPlainData(TypeError):
@@ -101,3 +101,16 @@ def compare(expected: tuple, got: tuple, *, rtol: float, atol: float, reveal: bo
                 msg += f"; expected {label}{where} = {float(e64[idx]):.8g}, got {float(g64[idx]):.8g}"
             return Verdict(False, msg, worst)
     return Verdict(True, f"ok (largest relative error {worst:.1e})", worst)
+
+
+def case_verdict(check, case, expected: tuple, got: tuple) -> Verdict:
+    """One case's verdict, as the notebook and the grader both give it: ``got`` against the reference's
+    ``expected`` with the check's tolerances and output names (expected values shown on visible cases only),
+    then, if that passes and the case carries the notebook's literal numbers, against those too."""
+    names = check.outputs or None
+    v = compare(expected, got, rtol=check.rtol, atol=check.atol, reveal=case.visible, names=names)
+    if v.passed and case.expected is not None:
+        lit = compare(to_plain(case.expected), got, rtol=1e-6, atol=1e-8, reveal=True, names=names)
+        v = Verdict(True, "ok", v.max_rel_error) if lit.passed else \
+            Verdict(False, "against the numbers in the notebook: " + lit.message, lit.max_rel_error)
+    return v

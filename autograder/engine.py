@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .checks import ASSIGNMENTS, CHAPTER_OF_ASSIGNMENT, chapter_checks, get_check
-from .compare import NotPlainData, compare, to_plain
+from .compare import NotPlainData, case_verdict, to_plain
 from .copydetect import find_copies
 from .forbidden import ALWAYS_FORBIDDEN, forbidden_uses, is_forbidden
 from .notebook import DEFAULT_SECRET, reference_namespace
@@ -187,8 +187,8 @@ class Plan:
 
     @classmethod
     def build(cls, assignment: str, *, source_dir: str | None = None, secret: str | None = None,
-              visible_only: bool = False, checks=None, limits: Limits = Limits(), unsafe: bool = False,
-              hide=()) -> "Plan":
+              visible_only: bool = False, checks=None, limits: Limits = Limits(),
+              unsafe: bool = False) -> "Plan":
         if assignment in ASSIGNMENTS:
             assignment = ASSIGNMENTS[assignment]
         if assignment not in CHAPTER_OF_ASSIGNMENT and checks is None:
@@ -383,8 +383,8 @@ def run_remote(job: dict) -> dict:
 
 
 def _score(plan: Plan, res: Result, ex, run: dict, cases) -> None:
-    sources = ex.sources if ex else []
-    labelled = [(label, src) for label, src, tolerant in ex.cells if not tolerant] if ex else []
+    sources = ex.sources
+    labelled = [(label, src) for label, src, tolerant in ex.cells if not tolerant]
     try:
         grave = forbidden_uses(labelled, (), (), anywhere=True) + [
             f"imported {h} while its cells ran" for h in run.get("exec_forbidden", ())
@@ -410,9 +410,8 @@ def _score(plan: Plan, res: Result, ex, run: dict, cases) -> None:
             uses = forbidden_uses(labelled, check.functions, check.forbidden)
         except (RecursionError, MemoryError, ValueError, SyntaxError):
             uses = ["its source is too deeply nested to scan"]
-        hits = sorted({h for k, _ in mine for h in (run["outputs"].get((check.id, k.name), ("", ""))[1]
-                                                   if run["outputs"].get((check.id, k.name), ("",))[0] == "forbidden"
-                                                   else [])})
+        outs = [run["outputs"].get((check.id, k.name)) for k, _ in mine]
+        hits = sorted({h for o in outs if o and o[0] == "forbidden" for h in o[1]})
         if uses or hits:
             why = uses + [f"used {h} while running" for h in hits]
             cr.lines.append(clean(f"0 points: {check.id} uses an API this exercise forbids ({'; '.join(why)})", 400))
@@ -424,14 +423,8 @@ def _score(plan: Plan, res: Result, ex, run: dict, cases) -> None:
                 ok, msg = False, clean(value, 300) if k.visible else hidden_text(str(value))
             else:
                 try:
-                    exp = plan.expected(check, k, inputs)
-                    v = compare(exp, value, rtol=check.rtol, atol=check.atol, reveal=k.visible,
-                                names=check.outputs or None)
+                    v = case_verdict(check, k, plan.expected(check, k, inputs), value)
                     ok, msg = v.passed, v.message
-                    if ok and k.expected is not None:
-                        v = compare(to_plain(k.expected), value, rtol=1e-6, atol=1e-8, reveal=True,
-                                    names=check.outputs or None)
-                        ok, msg = v.passed, ("ok" if v.passed else "against the numbers in the notebook: " + v.message)
                 except Exception as exc:  # noqa: BLE001
                     ok, msg = False, f"could not be compared ({type(exc).__name__})"
                 if not k.visible:

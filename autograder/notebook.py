@@ -21,7 +21,7 @@ from typing import Mapping
 import numpy as np
 
 from .checks import get_check
-from .compare import compare, to_plain
+from .compare import case_verdict, to_plain
 from .namespace import LocalNamespace
 from .spec import PUBLIC_SEED, Check, case_rng
 
@@ -70,14 +70,8 @@ def run_check(check_id: str, namespace: Mapping, *, hidden: bool = False, verbos
         except Exception as exc:  # the student's code raised: report it as this case's failure
             verdict_ok, msg = False, f"raised {type(exc).__name__}: {exc}"
         else:
-            expected = to_plain(_quiet_run(check, ref, inputs))
-            v = compare(expected, got, rtol=check.rtol, atol=check.atol, reveal=case.visible,
-                        names=check.outputs or None)
+            v = case_verdict(check, case, to_plain(_quiet_run(check, ref, inputs)), got)
             verdict_ok, msg = v.passed, v.message
-            if verdict_ok and case.expected is not None:
-                v = compare(to_plain(case.expected), got, rtol=1e-6, atol=1e-8, reveal=True,
-                            names=check.outputs or None)
-                verdict_ok, msg = v.passed, ("ok" if v.passed else "against the numbers in the notebook: " + v.message)
         if verdict_ok:
             earned += case.points
         else:

@@ -208,7 +208,7 @@ def _write_course(base: str, secret: str, subst: dict, attacks: dict, hidden_for
                       sub("copy_padded", "02_rnn"))
     attacks["copy_padded"] = rc.Attack("copy_padded", "02_rnn", "copy", full="all")
 
-    # a lookup table of another student's hidden cases (today: everyone's, since they do not depend on the student)
+    # a lookup table of another student's hidden cases (they are drawn per student, so it must score 0)
     attacks["lookup_table"] = rc.Attack("lookup_table", "05_lstm", "hidden", zero="all")
     rc.build_notebook("05_lstm", _lookup_cells(hidden_for_lookup), sub("lookup_table", "05_lstm"), blank_others=True)
 
@@ -229,20 +229,17 @@ def _lookup_cells(hidden) -> dict:
     """Solution cells answering from a table keyed by the bytes of the first array the function receives."""
     import numpy as np
     table = {}
-    if isinstance(hidden, list):
-        for check, case, inputs, expected in hidden:
-            if expected is None:
-                continue
-            if check.id == "ch05_lstm_step_forward":
-                key, ans = inputs[0], (*expected, None)
-            elif check.id == "ch05_lstm_forward":
-                key, ans = inputs[0], (expected[0], None)
-            elif check.id == "ch05_lstm_step_backward" and inputs[0] == "compare":
-                key, ans = inputs[7], tuple(expected)
-            else:
-                continue
-            h = hashlib.sha256(np.ascontiguousarray(key).tobytes()).hexdigest()
-            table[h] = [np.asarray(a).tolist() if a is not None else None for a in ans]
+    for check, case, inputs, expected in hidden:
+        if check.id == "ch05_lstm_step_forward":
+            key, ans = inputs[0], (*expected, None)
+        elif check.id == "ch05_lstm_forward":
+            key, ans = inputs[0], (expected[0], None)
+        elif check.id == "ch05_lstm_step_backward" and inputs[0] == "compare":
+            key, ans = inputs[7], tuple(expected)
+        else:
+            continue
+        h = hashlib.sha256(np.ascontiguousarray(key).tobytes()).hexdigest()
+        table[h] = [np.asarray(a).tolist() if a is not None else None for a in ans]
     src = ("import hashlib\n\nTABLE = " + repr(table) + "\n\n\n"
            "def _answer(key):\n"
            "    rows = TABLE.get(hashlib.sha256(np.ascontiguousarray(key).tobytes()).hexdigest())\n"
@@ -343,10 +340,7 @@ def redteam():
     team = RedTeam(base, course, grader, marker, sleep, secret, {})
     procs_before, files_before = _procs(), _entries()
     try:
-        try:
-            lookup = rc.hidden_cases("05_lstm", "honest_solution", os.path.join(rc.ROOT, "solutions"), secret)
-        except LookupError as exc:
-            lookup = str(exc)
+        lookup = rc.hidden_cases("05_lstm", "honest_solution", os.path.join(rc.ROOT, "solutions"), secret)
         _write_course(base, secret, subst, team.attacks, lookup)
         env = {k: v for k, v in os.environ.items() if not k.startswith("AUTOGRADER_")}
         env["AUTOGRADER_SECRET"] = secret
@@ -386,11 +380,8 @@ def redteam():
         for student in ("hidden_leak", "lookup_table"):
             asgs = ("02_rnn", "05_lstm") if student == "hidden_leak" else ("05_lstm",)
             for asg in asgs:
-                try:
-                    team.hidden[(asg, student)] = rc.hidden_cases(asg, student, os.path.join(course, "source"),
-                                                                  secret)
-                except LookupError as exc:
-                    team.hidden[(asg, student)] = str(exc)
+                team.hidden[(asg, student)] = rc.hidden_cases(asg, student, os.path.join(course, "source"),
+                                                              secret)
 
         team.results_02_after = _hashes(os.path.join(grader, "results", "02_rnn"))
         # census: whatever the run started or wrote, and is still there (after two seconds' grace, for a kill

@@ -123,9 +123,7 @@ def test_no_hidden_input_in_any_output(redteam, asg):
     """hidden_leak puts every float it receives into an exception's class name and message, stdout, file names,
     a forbidden import's name and wrong-shape outputs; no 12-digit string of any hidden input it received may
     appear in the CLI's output, the results files, the gradebook, the CSV or any file left in a shared folder."""
-    hidden = redteam.hidden.get((asg, "hidden_leak"))
-    if isinstance(hidden, str):
-        pytest.fail(hidden)
+    hidden = redteam.hidden[(asg, "hidden_leak")]
     needles = rc.digit_needles(v for _c, _k, inputs, _e in hidden for v in rc.floats_of(inputs))
     assert len(needles) > 50, "too few hidden values to scan for: the scan would prove nothing"
     found = needles & rc.digit_windows(redteam.haystack)

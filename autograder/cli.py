@@ -264,13 +264,9 @@ def _similarity(a) -> int:
     from .similarity import similar_pairs
     from .template import Template
 
-    plan_src = os.path.join(a.source or os.path.join(ROOT, "solutions"), engine.ASSIGNMENTS.get(a.assignment,
-                                                                                             a.assignment),
-                            "exercises.ipynb")
-    if not os.path.exists(plan_src):
-        raise FileNotFoundError(f"{plan_src}: the instructor's notebook is not there (--source)")
+    assignment, plan_src = engine.instructor_notebook(a.assignment, a.source)
     t0 = time.monotonic()
-    subs = engine.find_submissions(a.submissions, os.path.basename(os.path.dirname(plan_src)))
+    subs = engine.find_submissions(a.submissions, assignment)
     pairs, problems = similar_pairs(Template.load(plan_src), subs, threshold=a.threshold)
     for p in pairs:
         fns = ", ".join(f"{f} {s:.2f}" for f, s in p.functions)

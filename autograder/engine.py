@@ -36,7 +36,7 @@ from .template import SubmissionError, Template, extract
 
 __all__ = ["Submission", "CheckResult", "Result", "Plan", "grade", "run_job", "run_remote",
            "course_secret", "secret_configured", "secret_file", "weak_secret", "find_submissions", "clean",
-           "canary", "grade_one"]
+           "canary", "grade_one", "instructor_notebook"]
 
 MIN_SECRET = 32  # characters: `autograder init` writes 64 hex digits (256 bits)
 
@@ -166,6 +166,20 @@ def find_submissions(paths: list[str], assignment: str, notebook: str = "exercis
     return out
 
 
+def instructor_notebook(assignment: str, source_dir: str | None = None, *, known: bool = True) -> tuple[str, str]:
+    """``(assignment, path)`` of the instructor's notebook: ``ch02`` is read as ``02_rnn``; the notebook is
+    ``<source_dir or solutions/>/<assignment>/exercises.ipynb``. With ``known``, the assignment must be the
+    course's; a missing notebook is an error that names the path."""
+    assignment = ASSIGNMENTS.get(assignment, assignment)
+    if known and assignment not in CHAPTER_OF_ASSIGNMENT:
+        raise ValueError(f"assignment: expected one of {sorted(CHAPTER_OF_ASSIGNMENT)}, got {assignment!r}")
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    src = os.path.join(source_dir or os.path.join(root, "solutions"), assignment, "exercises.ipynb")
+    if not os.path.exists(src):
+        raise FileNotFoundError(f"{src}: the instructor's notebook of {assignment} is not there (--source)")
+    return assignment, src
+
+
 @dataclass
 class Plan:
     """Everything about an assignment that the grader's process knows and the sandbox never sees."""
@@ -189,14 +203,7 @@ class Plan:
     def build(cls, assignment: str, *, source_dir: str | None = None, secret: str | None = None,
               visible_only: bool = False, checks=None, limits: Limits = Limits(),
               unsafe: bool = False) -> "Plan":
-        if assignment in ASSIGNMENTS:
-            assignment = ASSIGNMENTS[assignment]
-        if assignment not in CHAPTER_OF_ASSIGNMENT and checks is None:
-            raise ValueError(f"assignment: expected one of {sorted(CHAPTER_OF_ASSIGNMENT)}, got {assignment!r}")
-        root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-        src = os.path.join(source_dir or os.path.join(root, "solutions"), assignment, "exercises.ipynb")
-        if not os.path.exists(src):
-            raise FileNotFoundError(f"{src}: the instructor's notebook of {assignment} is not there (--source)")
+        assignment, src = instructor_notebook(assignment, source_dir, known=checks is None)
         template = Template.load(src)
         custom = checks is not None
         checks = list(checks) if checks is not None else chapter_checks(assignment)

@@ -13,6 +13,7 @@ Shape letters: N batch, T time, V vocabulary, E embedding, H hidden.
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import torch
@@ -20,7 +21,8 @@ import torch
 from ..data.text import CharVocab, load_stdlib_text
 from ._common import VARIANT, setup
 
-__all__ = ["CHARLM_CONFIGS", "NGRAM_ORDERS", "bigram_bpc", "ngram_bpc", "run_charlm", "plot_charlm"]
+__all__ = ["CHARLM_CONFIGS", "NGRAM_ORDERS", "bigram_bpc", "ngram_bpc", "run_charlm", "plot_charlm", "perplexity",
+           "generate", "temperature_sweep", "word_fraction"]
 
 CHARLM_CONFIGS = {
     "small": dict(train_chars=300_000, val_chars=30_000, emb=32, hidden=128, layers=1, seq_len=64, batch=32,
@@ -119,9 +121,73 @@ def _sample(model, vocab, prime, n, dev, temperature=0.8, seed=0):
     return prime + vocab.decode(np.array(out))
 
 
-def run_charlm(scale: str = "small", seed: int = 0, device=None, **overrides) -> dict:
+def perplexity(bpc: float) -> float:
+    """Perplexity per character from bits per character: 2 ** bpc (= exp of the mean loss in nats)."""
+    if not math.isfinite(bpc) or bpc < 0:
+        raise ValueError(f"bpc: expected a finite number >= 0, got {bpc!r}")
+    return 2.0 ** bpc
+
+
+def generate(model, vocab, prime: str, n: int, temperature: float = 1.0, seed: int = 0) -> dict:
+    """Sample ``n`` characters after ``prime`` from the character model at ``temperature`` (0 is greedy), with
+    :func:`rnnbook.numpy.sampling.sample_next` and a ``np.random.default_rng(seed)``.
+
+    Returns {"text": prime + sample, "entropy_bits": the mean over the n steps of the entropy (bits) of the
+    distribution each character was drawn from (p_τ; 0 for greedy), "model_bits": the mean of -log2 p_1 of the
+    drawn characters under the model itself (τ = 1)}.
+    """
+    from ..numpy.sampling import check_temperature, entropy_bits, sample_next, softmax_temperature
+
+    t = check_temperature(temperature)
+    if int(n) != n or n < 1:
+        raise ValueError(f"n: expected a positive integer, got {n!r}")
+    rng = np.random.default_rng(seed)
+    dev = next(model.parameters()).device
+    idx = torch.tensor(vocab.encode(prime), device=dev)[None]  # (1, len(prime))
+    out, ent, own = [], [], []
+    with torch.no_grad():
+        logits, state = model(idx)
+        for _ in range(int(n)):
+            s = logits[0, -1].double().cpu().numpy()  # (V,)
+            c = sample_next(s, t, rng)
+            ent.append(0.0 if t == 0 else float(entropy_bits(softmax_temperature(s, t))))
+            own.append(float(-np.log2(softmax_temperature(s, 1.0)[c])))
+            out.append(c)
+            logits, state = model(torch.tensor([[c]], device=dev), state)
+    return {"text": prime + vocab.decode(np.array(out)), "entropy_bits": float(np.mean(ent)),
+            "model_bits": float(np.mean(own))}
+
+
+_WORD = re.compile(r"[A-Za-z_][A-Za-z_0-9]+")
+
+
+def word_fraction(text: str, dictionary: set) -> float:
+    """The fraction of the identifier-like words (two or more characters) of ``text`` found in ``dictionary``;
+    nan when ``text`` has none."""
+    words = _WORD.findall(text)
+    return float(np.mean([w in dictionary for w in words])) if words else math.nan
+
+
+def temperature_sweep(model, vocab, train_text: str, temperatures, n: int = 400, prime: str = "def ",
+                      seed: int = 0) -> list[dict]:
+    """:func:`generate` at each temperature (same prime and seed), each with ``words_known`` (the fraction of
+    its words that occur in ``train_text``) and ``distinct_4grams`` (distinct over all 4-grams of the sample)."""
+    from ..numpy.sampling import distinct_ngram_fraction
+
+    dictionary = set(_WORD.findall(train_text))
+    rows = []
+    for t in temperatures:
+        g = generate(model, vocab, prime, n, t, seed)
+        sample = g["text"][len(prime):]
+        rows.append(dict(g, temperature=float(t), words_known=word_fraction(sample, dictionary),
+                         distinct_4grams=distinct_ngram_fraction(sample, 4)))
+    return rows
+
+
+def run_charlm(scale: str = "small", seed: int = 0, device=None, keep_model: bool = False, **overrides) -> dict:
     """Train the character LSTM; returns the bpc curve, the bigram bpc, the n-gram bpc
-    (``ngram_bpc``, order -> bpc, Witten-Bell) and a sample."""
+    (``ngram_bpc``, order -> bpc, Witten-Bell) and a sample. With ``keep_model`` the result also holds
+    ``model`` (the trained ``_CharLSTM``), ``vocab`` and ``train_text`` (not JSON: for the page's own use)."""
     dev = setup(scale, seed, device)
     cfg = dict(CHARLM_CONFIGS[scale], **overrides)
     train = load_stdlib_text("train", cfg["train_chars"])
@@ -158,6 +224,8 @@ def run_charlm(scale: str = "small", seed: int = 0, device=None, **overrides) ->
         final_val_bpc=res["val_bpc"][-1],
         sample=_sample(model, vocab, "def ", cfg["sample_chars"], dev, seed=seed),
     )
+    if keep_model:
+        res.update(model=model.eval(), vocab=vocab, train_text=train)
     return res
 
 

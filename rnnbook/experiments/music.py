@@ -21,7 +21,8 @@ import torch
 from ..data.music import N_KEYS, load_chorales
 from ._common import VARIANT, make_rnn, setup
 
-__all__ = ["MUSIC_CONFIGS", "PAPER_MUSIC", "PAPER_MUSIC_NAMES", "run_music", "plot_music"]
+__all__ = ["MUSIC_CONFIGS", "PAPER_MUSIC", "PAPER_MUSIC_NAMES", "run_music", "plot_music", "sample_chorale",
+           "roll_stats"]
 
 MUSIC_CONFIGS = {
     "small": dict(max_chorales=60, hidden={"rnn": 100, "lstm": 50, "gru": 58}, epochs=40, batch=8, lr=3e-3),
@@ -64,8 +65,10 @@ def _nll(net, x, m):
     return (bce * m[:, :-1]).sum(), m[:, :-1].sum()
 
 
-def run_music(scale: str = "small", seed: int = 0, device=None, models=("rnn", "lstm", "gru"), **overrides) -> dict:
-    """Train each model; returns train/valid/test NLL per frame (curves and at the best validation epoch)."""
+def run_music(scale: str = "small", seed: int = 0, device=None, models=("rnn", "lstm", "gru"), keep_models: bool = False,
+              **overrides) -> dict:
+    """Train each model; returns train/valid/test NLL per frame (curves and at the best validation epoch).
+    With ``keep_models`` each model's entry also holds ``model``, the trained network (after its last epoch)."""
     dev = setup(scale, seed, device)
     cfg = dict(MUSIC_CONFIGS[scale], **overrides)
     data = {s: [r for _, r in load_chorales(s, max_chorales=cfg["max_chorales"])] for s in ("train", "val", "test")}
@@ -94,8 +97,49 @@ def run_music(scale: str = "small", seed: int = 0, device=None, models=("rnn", "
                     res[s].append(float(tot / cnt))
         best = int(np.argmin(res["val"]))
         res.update(best_epoch=best + 1, best={s: res[s][best] for s in ("train", "val", "test")})
+        if keep_models:
+            res["model"] = net.eval()
         out[cell] = res
     return out
+
+
+def sample_chorale(net, prime: np.ndarray, steps: int, seed: int = 0) -> np.ndarray:
+    """Continue the piano roll ``prime`` (T0, K) by ``steps`` frames drawn from the trained network ``net``.
+
+    Each new frame is drawn from the model's own distribution: key k sounds with probability σ(logit_k), the 88
+    keys independently (the same factorised Bernoulli the NLL scores), with ``np.random.default_rng(seed)``;
+    the drawn frame is fed back as the next input (the generation side of teacher forcing). Returns the whole
+    roll, prime included, as uint8 of shape (T0 + steps, K).
+    """
+    prime = np.asarray(prime)
+    if prime.ndim != 2 or prime.shape[1] != N_KEYS or len(prime) < 1:
+        raise ValueError(f"prime: expected a piano roll of shape (T0, {N_KEYS}) with T0 >= 1, got {prime.shape}")
+    if int(steps) != steps or steps < 0:
+        raise ValueError(f"steps: expected a non-negative integer, got {steps!r}")
+    rng = np.random.default_rng(seed)
+    dev = next(net.parameters()).device
+    frames = [f for f in prime.astype(np.uint8)]
+    with torch.no_grad():
+        out, state = net.rnn(torch.tensor(prime[None], dtype=torch.float32, device=dev))  # (1, T0, H)
+        for _ in range(int(steps)):
+            p = torch.sigmoid(net.head(out[0, -1])).double().cpu().numpy()  # (K,)
+            frame = (rng.random(N_KEYS) < p).astype(np.uint8)
+            frames.append(frame)
+            out, state = net.rnn(torch.tensor(frame[None, None], dtype=torch.float32, device=dev), state)
+    return np.stack(frames)
+
+
+def roll_stats(roll: np.ndarray) -> dict:
+    """What a piano roll (T, K) holds: mean keys sounding a step, the fraction of steps with exactly four
+    (one a voice), the fraction of silent steps, and the lowest and highest key that sounds (MIDI numbers)."""
+    roll = np.asarray(roll)
+    if roll.ndim != 2 or roll.shape[1] != N_KEYS or len(roll) == 0:
+        raise ValueError(f"roll: expected shape (T, {N_KEYS}) with T >= 1, got {roll.shape}")
+    n = (roll > 0).sum(1)  # (T,)
+    keys = np.flatnonzero((roll > 0).any(0))
+    return {"notes_per_step": float(n.mean()), "four_notes": float(np.mean(n == 4)), "silent": float(np.mean(n == 0)),
+            "lowest_midi": int(keys.min()) + 21 if len(keys) else None,
+            "highest_midi": int(keys.max()) + 21 if len(keys) else None}
 
 
 def plot_music(result: dict, ax=None):

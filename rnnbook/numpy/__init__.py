@@ -33,3 +33,5 @@ from .scan import *  # noqa: F401,F403
 from .layernorm import *  # noqa: F401,F403
 from .feedforward import *  # noqa: F401,F403
 from .transformer import *  # noqa: F401,F403
+from .decode import *  # noqa: F401,F403
+from .error_rates import *  # noqa: F401,F403

@@ -15,3 +15,4 @@ from .attention import *  # noqa: F401,F403
 from .multihead import *  # noqa: F401,F403
 from .scan import *  # noqa: F401,F403
 from .transformer import *  # noqa: F401,F403
+from . import decode  # noqa: F401  (greedy_decode, beam_search: the twins of rnnbook.numpy's, by module)

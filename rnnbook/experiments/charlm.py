@@ -95,6 +95,38 @@ class _CharLSTM(torch.nn.Module):
         return self.head(out), state  # (N, T, V)
 
 
+class _CharLSTMReg(torch.nn.Module):
+    """The character LSTM with the two regularisers of the chapter: variational dropout (Gal & Ghahramani 2016)
+    on the embedded inputs (``p_input``), on the recurrent state (``p_hidden``) and on the states the read-out sees
+    (``p_output``), one mask per sequence for each (:class:`rnnbook.torch.dropout.VariationalLSTM`), and weight
+    tying (``tie``, Press & Wolf 2017; Inan et al. 2017): the read-out's (V, H) weight *is* the embedding, one
+    ``Parameter``, which needs E == H. With every p 0 and ``tie`` False it computes what ``_CharLSTM`` computes
+    (one layer), through a Python loop over the steps."""
+
+    def __init__(self, V, E, H, p_input=0.0, p_hidden=0.0, p_output=0.0, tie=False):
+        super().__init__()
+        if tie and E != H:
+            raise ValueError(f"tie: expected the embedding size E to equal the hidden size H, got {E} and {H}")
+        from ..torch.dropout import VariationalLSTM
+
+        if not 0 <= p_output < 1:
+            raise ValueError(f"p_output: expected a dropout probability 0 <= p < 1, got {p_output!r}")
+        self.emb = torch.nn.Embedding(V, E)
+        self.rnn = VariationalLSTM(E, H, dropout_input=p_input, dropout_hidden=p_hidden)
+        self.head = torch.nn.Linear(H, V)
+        self.p_output = float(p_output)
+        if tie:
+            self.head.weight = self.emb.weight  # (V, E) = (V, H): one parameter, two uses
+
+    def forward(self, idx, state=None):
+        out, state = self.rnn(self.emb(idx), state)  # (N, T, H)
+        if self.training and self.p_output:
+            from ..torch.dropout import variational_mask
+
+            out = out * variational_mask(out.shape[0], out.shape[2], self.p_output, out)[:, None, :]
+        return self.head(out), state  # (N, T, V)
+
+
 def _val_bpc(model, ids, seq_len, dev):
     n = (len(ids) - 1) // seq_len * seq_len
     x = torch.tensor(ids[:n], device=dev).view(-1, seq_len)

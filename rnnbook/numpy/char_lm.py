@@ -72,11 +72,19 @@ class CharLM:
     ``b`` (GH,) for "rnn" and "lstm" or ``bx``, ``bh`` (3H,) for "gru", ``W_vocab`` (H, V),
     ``b_vocab`` (V,). Weights ~ N(0, 1/fan_in), embedding ~ N(0, 1), biases zero except the LSTM's
     forget-gate bias, which starts at 1.
+
+    ``tie_weights=True`` (weight tying, Press & Wolf 2017, Inan et al. 2017) needs D == H and drops
+    ``W_vocab``: the read-out is s_t = h_t W_embed^T + b_vocab, one parameter used twice, so its gradient is
+    the sum of the embedding's and the read-out's (the latter transposed). The tied embedding starts
+    ~ N(0, 1/H), the read-out's scale.
     """
 
     def __init__(self, vocab_size: int, wordvec_dim: int = 16, hidden_dim: int = 32, cell_type: str = "rnn",
-                 seed: int = 0, dtype=np.float64):
+                 seed: int = 0, dtype=np.float64, tie_weights: bool = False):
         check_choice("cell_type", cell_type, set(_GATES))
+        if tie_weights and wordvec_dim != hidden_dim:
+            raise ValueError(f"tie_weights: expected wordvec_dim == hidden_dim, got {wordvec_dim} and {hidden_dim}")
+        self.tie_weights = bool(tie_weights)
         for name, v in (("vocab_size", vocab_size), ("wordvec_dim", wordvec_dim), ("hidden_dim", hidden_dim)):
             if int(v) != v or v < 1:
                 raise ValueError(f"{name}: expected a positive integer, got {v!r}")
@@ -99,6 +107,8 @@ class CharLM:
                 p["b"][H:2 * H] = 1.0  # forget gate (order i, f, g, o)
         p["W_vocab"] = rng.standard_normal((H, V)) / np.sqrt(H)  # (H, V)
         p["b_vocab"] = np.zeros(V)  # (V,)
+        if self.tie_weights:
+            p["W_embed"] = p.pop("W_vocab").T.copy()  # (V, D) = (V, H), the read-out's scale
         self.params = {k: v.astype(self.dtype) for k, v in p.items()}
 
     # -- the recurrent core -------------------------------------------------------------------
@@ -148,13 +158,21 @@ class CharLM:
         h0 = self._h0(x.shape[0], h0)
         e, cache_e = word_embedding_forward(x, p["W_embed"])  # (N, T, D)
         h, cache_h = self._core_forward(e, h0)  # (N, T, H)
-        s, cache_s = temporal_affine_forward(h, p["W_vocab"], p["b_vocab"])  # (N, T, V)
+        s, cache_s = temporal_affine_forward(h, self._readout(), p["b_vocab"])  # (N, T, V)
         loss, ds = temporal_softmax_loss(s, y, mask)
         dh, dW_vocab, db_vocab = temporal_affine_backward(ds, cache_s)  # (N, T, H)
         de, grads = self._core_backward(dh, cache_h)  # (N, T, D)
         grads["W_embed"] = word_embedding_backward(de, cache_e)  # (V, D)
-        grads["W_vocab"], grads["b_vocab"] = dW_vocab, db_vocab
+        if self.tie_weights:
+            grads["W_embed"] = grads["W_embed"] + dW_vocab.T  # one parameter, two uses: the gradients add
+        else:
+            grads["W_vocab"] = dW_vocab
+        grads["b_vocab"] = db_vocab
         return loss, {k: grads[k] for k in p}
+
+    def _readout(self) -> np.ndarray:
+        """The read-out matrix (H, V): ``W_vocab``, or ``W_embed.T`` when the weights are tied."""
+        return self.params["W_embed"].T if self.tie_weights else self.params["W_vocab"]
 
     # -- generation --------------------------------------------------------------------------
     def next_probs(self, prefix_ids, temperature: float = 1.0) -> np.ndarray:
@@ -207,7 +225,7 @@ class CharLM:
         p = self.params
         e, _ = word_embedding_forward(np.asarray(ids, dtype=np.int64)[None], p["W_embed"])  # (1, T, D)
         h, _ = self._core_forward(e, self._h0(1, None))  # (1, T, H)
-        return h[0, -1] @ p["W_vocab"] + p["b_vocab"]  # (V,)
+        return h[0, -1] @ self._readout() + p["b_vocab"]  # (V,)
 
     def _advance(self, ids, state):
         """Scores (V,) after ``ids`` and the state to continue from (h (1, H), or (h, c) for the LSTM).
@@ -238,7 +256,7 @@ class CharLM:
             else:
                 h = self._core_forward(e_last[:, None], state)[0][:, -1]  # (1, H), one GRU step
             state = h
-        return h[0] @ p["W_vocab"] + p["b_vocab"], state
+        return h[0] @ self._readout() + p["b_vocab"], state
 
     def _lstm_step(self, i, state):
         from .lstm import lstm_step_forward

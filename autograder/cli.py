@@ -139,7 +139,7 @@ def _grade(a) -> int:
         if r.flags and any("near copy" in f for f in r.flags):
             print(f"flagged for the instructor: {r.student}: " + "; ".join(f for f in r.flags if "near copy" in f))
     if a.results:
-        write_gradescope(results, a.results)
+        write_gradescope(results, a.results, writer.penalties if writer is not None else None)
     if a.verbose:
         for r in results:
             print(f"\n== {r.student}")
@@ -187,14 +187,16 @@ def _export(a) -> int:
 
     from .report import write_csv
     from .gradebook import normalise_url
-    url = _db_url(a.db or default_db_url())
+    from .autograded import load_course
+    course = load_course(a.course)
+    url = _db_url(a.db or course.db_url)
     if url.startswith("sqlite:///") and not os.path.exists(url[len("sqlite:///"):]):
         raise ValueError(f"--db: expected an existing gradebook, got {url} (no such file; grade first)")
     try:
-        gb = Gradebook(normalise_url(url), course_id="rnnbook")
+        gb = Gradebook(normalise_url(url), course_id=course.course_id)
     except Exception as exc:  # noqa: BLE001
         raise ValueError(f"--db: cannot open the gradebook at {url} ({type(exc).__name__})") from None
-    rows = []
+    rows, stored = [], {}
     try:
         names = [asg.name for asg in gb.assignments]
         if a.assignment and a.assignment not in names:
@@ -207,7 +209,11 @@ def _export(a) -> int:
                 maxes = {g.name: g.max_score for nb in sub.notebooks for g in nb.grades}
                 comments = "\n".join(c.comment or "" for nb in sub.notebooks for c in nb.comments if c.comment)
                 rows.append({"student": sub.student.id, "assignment": asg.name, "score": sub.score,
-                             "max_score": sub.max_score, "grades": grades, "maxes": maxes, "comments": comments})
+                             "max_score": sub.max_score, "grades": grades, "maxes": maxes, "comments": comments,
+                             "penalty": sub.late_submission_penalty or 0.0})
+            if a.format == "gradescope":
+                from .gradebook import stored_results
+                stored.update({(asg.name, s): v for s, v in stored_results(gb, asg.name).items()})
     finally:
         gb.close()
     if a.format in ("csv", "canvas"):
@@ -232,19 +238,34 @@ def _export(a) -> int:
         else:
             write_csv(flat, sys.stdout)
     else:
-        from .report import results_stem
+        from .report import results_stem, write_json
         out = a.output or "gradescope"
-        os.makedirs(out, exist_ok=True)
         for r in rows:
-            doc = {"score": r["score"], "tests": [{"name": k, "score": v, "max_score": r["maxes"].get(k),
-                                                   "output": "", "visibility": "visible"}
-                                                  for k, v in r["grades"].items()]}
-            if r["comments"]:
-                doc["output"] = r["comments"]
-            with open(os.path.join(out, f"{results_stem(r['student'])}_{r['assignment']}.json"), "w") as f:
-                json.dump(doc, f, indent=1)
+            folder = out if a.assignment else os.path.join(out, r["assignment"])
+            os.makedirs(folder, exist_ok=True)
+            write_json(os.path.join(folder, f"{results_stem(r['student'])}.json"),
+                       _gradescope_doc(r, stored.get((r["assignment"], r["student"]))))
         print(f"wrote {len(rows)} results.json file(s) to {out}")
     return 0
+
+
+def _gradescope_doc(row: dict, stored: tuple[dict, dict] | None) -> dict:
+    """The results.json ``grade --results`` wrote (stored in the gradebook), with any cell whose score was
+    changed in the gradebook since (a manual grade in formgrader, ``nbgrader autograde``) shown as it is now."""
+    doc, wrote = stored or ({"score": 0.0, "tests": []}, {})
+    changed = {k for k, v in row["grades"].items() if k not in wrote or abs((v or 0.0) - wrote[k]) > 1e-9}
+    base = {t["name"].split(" ", 1)[0] for t in doc["tests"]}
+    tests = [t for t in doc["tests"] if t["name"].split(" ", 1)[0] not in changed]
+    tests += [{"name": k, "score": row["grades"][k] or 0.0, "max_score": row["maxes"].get(k),
+               "output": "score as set in the gradebook" + (" since the autograder's" if k in base else ""),
+               "visibility": "visible"} for k in sorted(changed)]
+    score = round(max(0.0, (row["score"] or 0.0) - row["penalty"]), 6)
+    if not changed and abs(score - doc["score"]) <= 1e-9:
+        return doc
+    out = dict(doc, tests=tests, score=score)
+    if row["comments"] and changed:
+        out["output"] = "\n".join(x for x in (doc.get("output"), row["comments"]) if x)
+    return out
 
 
 def _release(a) -> int:
@@ -356,7 +377,9 @@ def parser() -> argparse.ArgumentParser:
                    help="csv: a column per check; canvas: Canvas's gradebook import; gradescope: results.json")
     e.add_argument("--db", help="gradebook SQLAlchemy URL (default: the course's CourseDirectory.db_url)")
     e.add_argument("--assignment")
-    e.add_argument("--output", help="CSV file (default stdout) or folder for gradescope")
+    e.add_argument("--output", help="CSV file (default stdout), or the folder for gradescope's results.json files "
+                   "(<student>.json with --assignment, as grade --results writes them; else <assignment>/<student>.json)")
+    e.add_argument("--course", help="the nbgrader course folder whose nbgrader_config.py is read (default: here)")
     r = sub.add_parser("release", help="write the student's bundle: notebooks and the checker, no solutions")
     r.add_argument("assignments", nargs="+", help="e.g. 02_rnn 05_lstm (or ch02 ch05)")
     r.add_argument("--out", default=os.path.join("build", "student"), help="folder (default build/student)")

@@ -109,6 +109,8 @@ class CheckResult:
     max_score: float
     lines: list[str] = field(default_factory=list)
     visible_only: bool = False
+    hidden_score: float = 0.0       # the part of score and max_score that hidden cases carry (Gradescope shows
+    hidden_max: float = 0.0         # them as a separate, hidden test)
 
 
 @dataclass
@@ -413,6 +415,7 @@ def _score(plan: Plan, res: Result, ex, run: dict, cases) -> None:
         pts = plan.template.test_points[check.id]
         cr = CheckResult(check.id, 0.0, pts, visible_only=plan.visible_only)
         res.checks.append(cr)
+        cr.hidden_max = round(pts * sum(k.points for k, _ in mine if not k.visible) / total, 6)
         try:
             uses = forbidden_uses(labelled, check.functions, check.forbidden)
         except (RecursionError, MemoryError, ValueError, SyntaxError):
@@ -423,7 +426,7 @@ def _score(plan: Plan, res: Result, ex, run: dict, cases) -> None:
             why = uses + [f"used {h} while running" for h in hits]
             cr.lines.append(clean(f"0 points: {check.id} uses an API this exercise forbids ({'; '.join(why)})", 400))
             continue
-        earned = 0.0
+        earned = hidden_earned = 0.0
         for k, inputs in mine:
             status, value = run["outputs"].get((check.id, k.name), ("error", "not run"))
             if status != "ok":
@@ -437,9 +440,11 @@ def _score(plan: Plan, res: Result, ex, run: dict, cases) -> None:
                 if not k.visible:
                     msg = "ok" if ok else hidden_text(msg)
             earned += k.points if ok else 0.0
+            hidden_earned += k.points if ok and not k.visible else 0.0
             label = k.name if k.visible else f"hidden: {k.name}"
             cr.lines.append(f"{'✓' if ok else '✗'} {check.id} [{label}] {msg}")
         cr.score = round(pts * earned / total, 6)
+        cr.hidden_score = round(pts * hidden_earned / total, 6)
         for f in check.functions:
             if f in copies:
                 res.flags.append(f"{f}: near copy of the reference implementation (similarity {copies[f]:.2f})")

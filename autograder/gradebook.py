@@ -16,8 +16,10 @@ scores are never mixed in one submission: a run re-grades the former only when f
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
+import json
 import os
 import stat
 
@@ -27,7 +29,7 @@ from nbgrader.api import Comment, Grade, Gradebook, MissingEntry, SubmittedAssig
 from .engine import Result
 from .template import Template
 
-__all__ = ["GradebookWriter", "NOTEBOOK", "normalise_url"]
+__all__ = ["GradebookWriter", "NOTEBOOK", "normalise_url", "stored_results"]
 
 NOTEBOOK = "exercises"
 
@@ -46,6 +48,12 @@ _cells = sa.Table(  # what this grader wrote per cell: a cell holding anything e
     sa.Column("assignment", sa.String(128), primary_key=True),
     sa.Column("cell", sa.String(128), primary_key=True),
     sa.Column("auto_score", sa.Float, nullable=False),
+)
+_results = sa.Table(  # the Gradescope results.json of the last grading (report.gradescope), for export
+    "autograder_results", _meta,
+    sa.Column("student", sa.String(128), primary_key=True),
+    sa.Column("assignment", sa.String(128), primary_key=True),
+    sa.Column("doc", sa.Text, nullable=False),
 )
 
 
@@ -102,6 +110,7 @@ class GradebookWriter:
         self.assignment = assignment
         self.late_plugin = late_plugin
         self.inbound = inbound   # the exchange's inbound folder of this course, if there is one
+        self.penalties: dict[str, float] = {}   # student -> the late penalty this run wrote
         _meta.create_all(self.gb.engine)
         self.gb.update_or_create_assignment(assignment)
         self.gb.update_or_create_notebook(NOTEBOOK, assignment)
@@ -191,6 +200,14 @@ class GradebookWriter:
                             for g in snb.grades) + sum(g.extra_credit or 0.0 for g in snb.grades)
                 penalty = assign(self.late_plugin, res.student, score, late)
                 snb.late_submission_penalty = penalty
+            self.penalties[res.student] = penalty or 0.0
+            from .late import describe
+            from .report import gradescope
+            shown = dataclasses.replace(res, flags=res.flags + [describe(late, penalty)]) if late > 0 else res
+            db.execute(sa.delete(_results).where(_results.c.student == res.student,
+                                                  _results.c.assignment == self.assignment))
+            db.execute(sa.insert(_results).values(student=res.student, assignment=self.assignment,
+                                                  doc=json.dumps(gradescope(shown, penalty), sort_keys=True)))
             db.execute(sa.delete(_cells).where(_cells.c.student == res.student,
                                                 _cells.c.assignment == self.assignment))
             db.execute(sa.insert(_cells), [{"student": res.student, "assignment": self.assignment, "cell": g.name,
@@ -224,3 +241,17 @@ class GradebookWriter:
             nb = next(nb for nb in sub.notebooks if nb.name == NOTEBOOK)
             out[sub.student.id] = {g.name: (g.auto_score or 0.0) for g in nb.grades}
         return out
+
+
+def stored_results(gb: Gradebook, assignment: str) -> dict[str, tuple[dict, dict[str, float]]]:
+    """student -> (the results.json :meth:`GradebookWriter.write` stored, {cell: the auto score it wrote}) for
+    ``assignment``; empty for a gradebook this grader never wrote."""
+    if not sa.inspect(gb.engine).has_table("autograder_results"):
+        return {}
+    docs = dict(gb.db.execute(sa.select(_results.c.student, _results.c.doc).where(
+        _results.c.assignment == assignment)).all())
+    cells: dict[str, dict[str, float]] = {}
+    for student, cell, score in gb.db.execute(sa.select(_cells.c.student, _cells.c.cell, _cells.c.auto_score).where(
+            _cells.c.assignment == assignment)).all():
+        cells.setdefault(student, {})[cell] = score
+    return {s: (json.loads(d), cells.get(s, {})) for s, d in docs.items()}

@@ -13,7 +13,7 @@ import sys
 
 from .engine import Result
 
-__all__ = ["table", "gradescope", "write_gradescope", "write_csv", "csv_cell", "Progress"]
+__all__ = ["table", "gradescope", "write_gradescope", "write_json", "by_check", "write_csv", "csv_cell", "Progress"]
 
 
 def table(results: list[Result]) -> str:
@@ -34,10 +34,23 @@ def zero_reason(c) -> str:
     return f"{c.id}: {line[:70]}"
 
 
-def gradescope(r: Result) -> dict:
-    tests = [{"name": c.id, "score": c.score, "max_score": c.max_score, "output": "\n".join(c.lines),
-              "visibility": "visible"} for c in r.checks]
-    out = {"score": r.score, "tests": tests,
+def gradescope(r: Result, penalty: float | None = None) -> dict:
+    """Gradescope's results.json for one result: per check, a visible test (its visible cases, or the reason it
+    scored 0) and, when the check has hidden cases, a test ``"<check> (hidden cases)"`` with ``visibility``
+    ``"hidden"``; ``score`` is the total less a late ``penalty``. :meth:`GradebookWriter.write` stores this very
+    document, so ``autograder export --format gradescope`` gives what ``grade --results`` wrote."""
+    tests = []
+    for c in r.checks:
+        mark = (f"✓ {c.id} [hidden: ", f"✗ {c.id} [hidden: ")
+        hidden = [ln for ln in c.lines if ln.startswith(mark)]
+        shown = [ln for ln in c.lines if not ln.startswith(mark)]
+        tests.append({"name": c.id, "score": round(c.score - c.hidden_score, 6),
+                      "max_score": round(c.max_score - c.hidden_max, 6), "output": "\n".join(shown),
+                      "visibility": "visible"})
+        if c.hidden_max > 0:
+            tests.append({"name": f"{c.id} (hidden cases)", "score": c.hidden_score, "max_score": c.hidden_max,
+                          "output": "\n".join(hidden), "visibility": "hidden"})
+    out = {"score": round(max(0.0, r.score - (penalty or 0.0)), 6), "tests": tests,
            "extra_data": {"isolation": r.isolation, "seconds": round(r.seconds, 3), "sha256": r.sha256}}
     notes = ([f"error: {r.error}"] if r.error else []) + r.flags
     if notes:
@@ -45,11 +58,29 @@ def gradescope(r: Result) -> dict:
     return out
 
 
-def write_gradescope(results: list[Result], directory: str) -> None:
+def by_check(doc: dict) -> dict[str, tuple[float, float, str]]:
+    """check id -> (score, max_score, output) of a results.json, its visible and hidden tests put together."""
+    out: dict[str, tuple[float, float, str]] = {}
+    for t in doc.get("tests", []):
+        name = t["name"].removesuffix(" (hidden cases)")
+        s, m, o = out.get(name, (0.0, 0.0, ""))
+        text = t.get("output", "")
+        out[name] = (round(s + float(t["score"]), 6), round(m + float(t["max_score"] or 0.0), 6),
+                     "\n".join(x for x in (o, text) if x))
+    return out
+
+
+def write_gradescope(results: list[Result], directory: str, penalties: dict | None = None) -> None:
+    """One ``<student>.json`` per result in ``directory`` (``penalties``: student -> late penalty)."""
     os.makedirs(directory, exist_ok=True)
     for r in results:
-        with open(os.path.join(directory, f"{results_stem(r.student)}.json"), "w") as f:
-            json.dump(gradescope(r), f, indent=1)
+        write_json(os.path.join(directory, f"{results_stem(r.student)}.json"),
+                   gradescope(r, (penalties or {}).get(r.student)))
+
+
+def write_json(path: str, doc: dict) -> None:
+    with open(path, "w") as f:
+        json.dump(doc, f, indent=1, sort_keys=True)
 
 
 def results_stem(student: str) -> str:

@@ -39,7 +39,8 @@ def graded(corpus_dir, tmp_path_factory):
 
 
 def _scores(doc) -> dict:
-    return {t["name"]: (t["score"], t["max_score"], t["output"]) for t in doc["tests"]}
+    from autograder.report import by_check
+    return by_check(doc)
 
 
 def _ids(spec: str) -> list[str]:

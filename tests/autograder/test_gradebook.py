@@ -62,8 +62,8 @@ def test_grade_is_idempotent_and_exports(tmp_path, capsys):
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
     assert {r["student"]: float(r["score"]) for r in rows}["alice"] == 12.0
     assert main(["export", "--format", "gradescope", "--db", db, "--output", str(tmp_path / "gs")]) == 0
-    doc = json.loads((tmp_path / "gs" / "alice_02_rnn.json").read_text())
-    assert doc["score"] == 12.0 and len(doc["tests"]) == 4
+    doc = json.loads((tmp_path / "gs" / "02_rnn" / "alice.json").read_text())
+    assert doc["score"] == 12.0 and len({t["name"].split(" ")[0] for t in doc["tests"]}) == 4
 
 
 @pytest.mark.slow

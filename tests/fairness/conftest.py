@@ -76,8 +76,10 @@ class Graded:
                 continue
             with open(path, encoding="utf-8") as f:
                 data = json.load(f)
-            self.scores[s.name] = {t["name"]: float(t["score"]) for t in data["tests"]}
-            self.feedback[s.name] = {t["name"]: t.get("output", "") for t in data["tests"]}
+            from autograder.report import by_check
+            checks = by_check(data)
+            self.scores[s.name] = {k: v[0] for k, v in checks.items()}
+            self.feedback[s.name] = {k: v[2] for k, v in checks.items()}
 
 
 @pytest.fixture(scope="session")

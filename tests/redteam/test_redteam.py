@@ -42,7 +42,8 @@ def _doc(team, run: str, student: str) -> dict:
 
 
 def _scores(doc) -> dict:
-    return {t["name"]: (t["score"], t["max_score"], t.get("output", "")) for t in doc.get("tests", [])}
+    from autograder.report import by_check
+    return by_check(doc)
 
 
 def _expectations(team, a: rc.Attack, run: str | None = None) -> list[str]:

@@ -100,7 +100,7 @@ class _CharLSTMReg(torch.nn.Module):
     on the embedded inputs (``p_input``), on the recurrent state (``p_hidden``) and on the states the read-out sees
     (``p_output``), one mask per sequence for each (:class:`rnnbook.torch.dropout.VariationalLSTM`), and weight
     tying (``tie``, Press & Wolf 2017; Inan et al. 2017): the read-out's (V, H) weight *is* the embedding, one
-    ``Parameter``, which needs E == H. With every p 0 and ``tie`` False it computes what ``_CharLSTM`` computes
+    ``Parameter``, which needs E == H, initialised at the read-out's scale. With every p 0 and ``tie`` False it computes what ``_CharLSTM`` computes
     (one layer), through a Python loop over the steps."""
 
     def __init__(self, V, E, H, p_input=0.0, p_hidden=0.0, p_output=0.0, tie=False):
@@ -117,6 +117,8 @@ class _CharLSTMReg(torch.nn.Module):
         self.p_output = float(p_output)
         if tie:
             self.head.weight = self.emb.weight  # (V, E) = (V, H): one parameter, two uses
+            with torch.no_grad():  # at the read-out's scale (torch.nn.Linear's U(-1/√H, 1/√H)), not N(0, 1)
+                self.emb.weight.uniform_(-1 / math.sqrt(H), 1 / math.sqrt(H))
 
     def forward(self, idx, state=None):
         out, state = self.rnn(self.emb(idx), state)  # (N, T, H)

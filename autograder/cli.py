@@ -121,6 +121,7 @@ def _grade(a) -> int:
     try:
         results = engine.grade(plan, subs, workers=a.workers, scheduler=a.scheduler, on_result=done)
     finally:
+        progress.close()
         if writer is not None:
             writer.close()
     print(table(results))

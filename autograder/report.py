@@ -7,6 +7,7 @@ feedback lines never contain a hidden case's expected values (see :func:`autogra
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import sys
@@ -17,14 +18,27 @@ __all__ = ["table", "gradescope", "write_gradescope", "write_json", "by_check", 
 
 
 def table(results: list[Result]) -> str:
-    """A fixed-width table: student, score, max, time, problems."""
-    rows = [("student", "score", "max", "seconds", "notes")]
+    """The per-student table (student, score, max, seconds, notes), laid out by ``rich`` as plain text: every
+    cell is a ``rich.text.Text``, so nothing a student wrote is read as markup, and no colour code is written."""
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    t = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, highlight=False)
+    for name, justify in (("student", "left"), ("score", "right"), ("max", "right"), ("seconds", "right"),
+                          ("notes", "left")):
+        t.add_column(name, justify=justify, overflow="fold")
     for r in results:
         notes = r.error or "; ".join([zero_reason(c) for c in r.checks if c.score == 0 and c.max_score > 0]
                                      + r.flags)
-        rows.append((r.student, f"{r.score:g}", f"{r.max_score:g}", f"{r.seconds:.2f}", notes[:160]))
-    w = [max(len(row[k]) for row in rows) for k in range(4)]
-    return "\n".join("  ".join(row[k].ljust(w[k]) for k in range(4)) + "  " + row[4] for row in rows)
+        t.add_row(*(Text(x) for x in (r.student, f"{r.score:g}", f"{r.max_score:g}", f"{r.seconds:.2f}",
+                                      notes[:160])))
+    width = 40 + max([len(r.student) for r in results] + [0]) + 170
+    out = io.StringIO()
+    Console(file=out, width=width, color_system=None, force_terminal=False, soft_wrap=False,
+            emoji=False, markup=False, highlight=False).print(t)
+    return "\n".join(line.rstrip() for line in out.getvalue().splitlines() if line.strip())
 
 
 def zero_reason(c) -> str:
@@ -112,18 +126,34 @@ def csv_cell(value):
 
 
 class Progress:
-    """A one-line progress bar on stderr (only when it is a terminal, or when forced)."""
+    """A progress bar with the time left (``rich.progress``) on stderr, only when it is a terminal or when
+    forced (``--progress``); called once per finished submission."""
 
     def __init__(self, total: int, stream=None, force: bool = False):
         self.total, self.done = total, 0
         self.stream = stream or sys.stderr
-        self.on = force or self.stream.isatty()
+        self.on = bool(total) and (force or self.stream.isatty())
+        self._bar = None
+        if self.on:
+            from rich.console import Console
+            from rich.progress import (BarColumn, MofNCompleteColumn, Progress as Bar, TextColumn,
+                                       TimeElapsedColumn, TimeRemainingColumn)
+            console = Console(file=self.stream, force_terminal=self.stream.isatty() or None)
+            self._bar = Bar(TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                            TextColumn("left"), TimeRemainingColumn(), console=console, transient=False,
+                            auto_refresh=self.stream.isatty())
+            self._task = self._bar.add_task("grading", total=total)
+            self._bar.start()
 
     def __call__(self, _result=None):
         self.done += 1
-        if self.on and self.total:
-            n = int(30 * self.done / self.total)
-            self.stream.write(f"\r[{'#' * n}{'.' * (30 - n)}] {self.done}/{self.total}")
-            if self.done == self.total:
-                self.stream.write("\n")
-            self.stream.flush()
+        if self._bar is not None:
+            self._bar.update(self._task, completed=self.done)
+            if self.done >= self.total:
+                self.close()
+
+    def close(self):
+        if self._bar is not None:
+            self._bar.refresh()
+            self._bar.stop()
+            self._bar = None

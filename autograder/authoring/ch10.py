@@ -1,4 +1,4 @@
-"""Chapter 10 notebook: a linear recurrence, by a loop and by a parallel (associative) scan."""
+"""Chapter 10 notebook: a linear recurrence, by a loop and by a parallel (associative) scan; minGRU in both forms."""
 
 from . import Exercise
 
@@ -8,9 +8,10 @@ INTRO = r"""
 A linear recurrence $h_t = a_t \odot h_{t-1} + b_t$ (elementwise; the core of linear RNNs and state-space
 models) can be computed in $\lceil \log_2 T \rceil$ vectorised steps instead of T, because the maps
 $h \mapsto a h + b$ compose associatively. You will write the composition, the sequential loop, and the
-parallel (Hillis–Steele) scan, which must give the loop's result.
+parallel (Hillis–Steele) scan, which must give the loop's result; then minGRU (Feng et al. 2024, "Were RNNs
+all we needed?"), a GRU whose gate sees only the input, once as a loop and once as one scan.
 
-Shapes: N batch, T time, H hidden; $a$, $b$ (N, T, H), $h_0$ (N, H).
+Shapes: N batch, T time, D input, H hidden; $a$, $b$ (N, T, H), $h_0$ (N, H), $x$ (N, T, D).
 """
 
 EXERCISES = [
@@ -114,6 +115,78 @@ none and fails every case with $T > 1$. The result must equal exercise 2's up to
         A, B = A_new, B_new
         d *= 2
     h = B
+    ### END SOLUTION
+    return h
+''',
+    ),
+    Exercise(
+        check="ch10_min_gru",
+        text=r"""minGRU, sequential and parallel
+
+minGRU (Feng et al. 2024) removes $h_{t-1}$ from the GRU's gate and candidate:
+
+$$z_t = \sigma(x_t W_z + b_z), \qquad \tilde h_t = x_t W_h + b_h, \qquad
+h_t = (1 - z_t) \odot h_{t-1} + z_t \odot \tilde h_t,$$
+
+so it is the linear recurrence of exercises 2 and 3 with $a_t = 1 - z_t$ and $b_t = z_t \odot \tilde h_t$
+(here $z_t$ close to 1 *replaces* the state). Write it twice:
+
+- `min_gru_sequential`: a loop over time that computes $z_t$, $\tilde h_t$ and $h_t$ step by step, the way a
+  GRU runs (the gate of step $t$ reads $x_t$ only, never $h_{t-1}$);
+- `min_gru_parallel`: the gates and candidates of **all** steps at once, as (N, T, H) arrays with no loop
+  over time, then **one** call `scan(a, b, h0)`, whose result you return as it is. The check passes an
+  exact scan and counts: one call with a, b of shape (N, T, H). In this notebook you may pass
+  `lambda a, b, h0: linear_recurrence_scan(a, b, h0, combine)` (exercise 3's).
+
+Both must return the same h, (N, T, H), up to rounding; the check compares both with the reference. Some
+hidden cases have pre-activations of size 40: a sigmoid written as `1 / (1 + np.exp(-v))` is fine there.""",
+        code='''def min_gru_sequential(x, h0, Wz, bz, Wh, bh):
+    """minGRU by a loop over time: z_t = sigmoid(x_t Wz + bz), h~_t = x_t Wh + bh, h_t = (1 - z_t) h_{t-1} + z_t h~_t.
+
+    Parameters
+    ----------
+    x : array of shape (N, T, D).
+    h0 : array of shape (N, H).
+    Wz, Wh : arrays of shape (D, H).
+    bz, bh : arrays of shape (H,).
+
+    Returns
+    -------
+    h : array of shape (N, T, H), h[:, t] = h_{t+1}.
+    """
+    ### BEGIN SOLUTION
+    sig = lambda v: 0.5 * (1 + np.tanh(0.5 * v))
+    N, T, _ = x.shape
+    h = np.zeros((N, T, h0.shape[1]))
+    prev = h0
+    for t in range(T):
+        z = sig(x[:, t] @ Wz + bz)  # (N, H): the gate reads x_t only
+        h_tilde = x[:, t] @ Wh + bh  # (N, H)
+        prev = (1 - z) * prev + z * h_tilde
+        h[:, t] = prev
+    ### END SOLUTION
+    return h
+
+
+def min_gru_parallel(x, h0, Wz, bz, Wh, bh, scan):
+    """The same h with the gates of every step at once and one call of scan.
+
+    Parameters
+    ----------
+    x, h0, Wz, bz, Wh, bh : as for min_gru_sequential.
+    scan : callable (a, b, h0) -> h, the linear recurrence h_t = a_t h_{t-1} + b_t over (N, T, H) arrays;
+        call it once, and return its result.
+
+    Returns
+    -------
+    h : array of shape (N, T, H), what scan returned.
+    """
+    ### BEGIN SOLUTION
+    sig = lambda v: 0.5 * (1 + np.tanh(0.5 * v))
+    z = sig(x @ Wz + bz)  # (N, T, D) x (D, H) -> (N, T, H): every step's gate at once
+    a = 1 - z
+    b = z * (x @ Wh + bh)  # (N, T, H)
+    h = scan(a, b, h0)
     ### END SOLUTION
     return h
 ''',

@@ -1,9 +1,12 @@
-"""Checks of chapter 10, linear recurrences: the combine operator, the sequential loop, the parallel scan.
+"""Checks of chapter 10, linear recurrences: the combine operator, the sequential loop, the parallel scan, and
+minGRU in its sequential and parallel forms.
 
 Shape letters: N batch, T time, H hidden. The recurrence is elementwise, h_t = a_t ⊙ h_{t-1} + b_t, and
 the pair (a, b) stands for the map h ↦ a h + b; the scan is compared with the sequential reference. The scan
 receives the composition as an argument ``combine``: the check passes an exact one that counts its calls, which
-is how "no loop over time" is enforced (at most 2⌈log2 T⌉ + 1 calls; a loop makes T − 1).
+is how "no loop over time" is enforced (at most 2⌈log2 T⌉ + 1 calls; a loop makes T − 1). The minGRU's
+parallel form likewise receives ``scan(a, b, h0)``: the check passes an exact one, and requires one call with
+every step's (N, T, H) gates and the scan's result returned as it is.
 """
 
 from __future__ import annotations
@@ -108,4 +111,64 @@ SCAN = _rec_check("ch10_linear_recurrence_scan", "linear_recurrence_scan",
                   _run_scan, [("T=64: at most 13 calls of combine", _rec_draw(2, 64, 3, amax=0.9)),
                               ("T=100 N=1: at most 15 calls of combine", _rec_draw(1, 100, 2, amax=1.0))])
 
-CHECKS = [COMBINE, SEQUENTIAL, SCAN]
+
+
+# ---------------------------------------------------------------------------------------------- minGRU
+def exact_scan(a, b, h0):
+    """h_t = a_t h_{t-1} + b_t (a, b: (N, T, H); h0: (N, H)) by a loop: the scan the minGRU check passes."""
+    a, b, prev = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64), np.asarray(h0, dtype=np.float64)
+    h = np.empty_like(b)
+    for t in range(a.shape[1]):
+        prev = a[:, t] * prev + b[:, t]
+        h[:, t] = prev
+    return h
+
+
+def run_min_gru(ns, inp):
+    """Both forms on one case: (h_sequential, h_parallel); the parallel one through a counted exact scan."""
+    x, h0, Wz, bz, Wh, bh = inp
+    h_seq = ns["min_gru_sequential"](x, h0, Wz, bz, Wh, bh)
+    want, calls = (x.shape[0], x.shape[1], Wz.shape[1]), []
+
+    def scan(a, b, h0_):  # the grader's scan: exact, and it records its calls
+        if np.shape(a) != want or np.shape(b) != want or np.shape(h0_) != h0.shape:
+            raise AssertionError(f"min_gru_parallel called scan with a {np.shape(a)}, b {np.shape(b)}, h0 "
+                                 f"{np.shape(h0_)}; expected a and b of shape {want} (every time step at "
+                                 f"once) and h0 of shape {h0.shape}")
+        calls.append(exact_scan(a, b, h0_))
+        return calls[-1].copy()
+    h_par = ns["min_gru_parallel"](x, h0, Wz, bz, Wh, bh, scan)
+    if len(calls) != 1:
+        raise AssertionError(f"min_gru_parallel called scan {len(calls)} times; compute the gates of all T steps "
+                             f"at once and call scan once, with no loop over time")
+    if not np.array_equal(np.asarray(h_par, dtype=np.float64), calls[0]):
+        raise AssertionError("min_gru_parallel should return what scan returned (h of every step), unchanged")
+    return (h_seq, h_par)
+
+
+def _mg_draw(N, T, D, H, zero_h0=False, scale=1.0):
+    def draw(rng):
+        h0 = np.zeros((N, H)) if zero_h0 else randn(rng, N, H)
+        return (randn(rng, N, T, D), h0, randn(rng, D, H, scale=scale / np.sqrt(D)), randn(rng, H, scale=0.3),
+                randn(rng, D, H, scale=1 / np.sqrt(D)), randn(rng, H, scale=0.3))
+    return draw
+
+
+def _mg_linspace(rng):
+    return (lin((2, 4, 3), -1.0, 1.0), lin((2, 2), -0.5, 0.5), lin((3, 2), -1.0, 1.0), lin(2, -0.2, 0.2),
+            lin((3, 2), 0.5, -0.5), lin(2, 0.1, -0.1))
+
+
+MIN_GRU = Check(
+    id="ch10_min_gru", chapter="ch10", functions=("min_gru_sequential", "min_gru_parallel"), reference=REF,
+    run=run_min_gru,
+    cases=cases("ch10_min_gru", _mg_linspace, [("random N=2 T=6 D=3 H=4", _mg_draw(2, 6, 3, 4))],
+                [("T=1", _mg_draw(3, 1, 2, 3)), ("zero h0, N=1, H=5 D=2", _mg_draw(1, 9, 2, 5, zero_h0=True)),
+                 ("long T=40", _mg_draw(2, 40, 3, 2)),
+                 ("saturated gates (pre-activations up to about 40)", _mg_draw(2, 7, 4, 3, scale=15.0))]),
+    forbidden=("rnnbook", "torch", "scipy"),
+    description="minGRU by a loop over time and by gates for all steps then one scan; both equal the reference",
+    outputs=("h_sequential", "h_parallel"),
+)
+
+CHECKS = [COMBINE, SEQUENTIAL, SCAN, MIN_GRU]

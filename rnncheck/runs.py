@@ -124,6 +124,16 @@ def _run_char(ns, inp, extra):
     return _ch07.run(ns, inp, extra)
 
 
+# ch08 ---------------------------------------------------------------------------------------------------
+def _run_beam(ns, inp, extra):
+    tokens, score = returns(ns["beam_search"](*inp), "beam_search", ("tokens", "score"))
+    tokens = np.asarray(tokens)
+    if tokens.ndim != 1 or (tokens.dtype.kind not in "iu" and tokens.size):
+        raise AssertionError(f"beam_search should return tokens as a list of ints, got {tokens.dtype} "
+                             f"of shape {tokens.shape}")
+    return tokens.astype(np.int64), np.float64(score)
+
+
 # ch09 ---------------------------------------------------------------------------------------------------
 def _none_if_empty(mask):
     return None if mask.size == 0 else mask
@@ -155,6 +165,37 @@ def _run_scan(ns, inp, extra):
         raise AssertionError("linear_recurrence_scan never called combine: compose the steps with the combine "
                              "it is given (one call per round, on all time steps at once)")
     return (h,)
+
+
+def _exact_scan(a, b, h0):
+    a, b, prev = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64), np.asarray(h0, dtype=np.float64)
+    h = np.empty_like(b)
+    for t in range(a.shape[1]):
+        prev = a[:, t] * prev + b[:, t]
+        h[:, t] = prev
+    return h
+
+
+def _run_min_gru(ns, inp, extra):
+    x, h0, Wz, bz, Wh, bh = inp
+    h_seq = ns["min_gru_sequential"](x, h0, Wz, bz, Wh, bh)
+    want, calls = (x.shape[0], x.shape[1], Wz.shape[1]), []
+
+    def scan(a, b, h0_):  # an exact scan that records its calls
+        if np.shape(a) != want or np.shape(b) != want or np.shape(h0_) != h0.shape:
+            raise AssertionError(f"min_gru_parallel called scan with a {np.shape(a)}, b {np.shape(b)}, h0 "
+                                 f"{np.shape(h0_)}; expected a and b of shape {want} (every time step at "
+                                 f"once) and h0 of shape {h0.shape}")
+        calls.append(_exact_scan(a, b, h0_))
+        return calls[-1].copy()
+
+    h_par = ns["min_gru_parallel"](x, h0, Wz, bz, Wh, bh, scan)
+    if len(calls) != 1:
+        raise AssertionError(f"min_gru_parallel called scan {len(calls)} times; compute the gates of all T steps "
+                             f"at once and call scan once, with no loop over time")
+    if not np.array_equal(np.asarray(h_par, dtype=np.float64), calls[0]):
+        raise AssertionError("min_gru_parallel should return what scan returned (h of every step), unchanged")
+    return (h_seq, h_par)
 
 
 RUNS = {
@@ -193,6 +234,7 @@ RUNS = {
                                                   ("dquery", "dkeys", "dWq", "dWk", "db", "dv"),
                                                   lambda inp: (inp[7],)),
     "ch08_attention_decoder_step": _first("attention_decoder_step", ("s", "context", "alpha"), 3),
+    "ch08_beam_search": _run_beam,
     "ch09_scaled_dot_product_attention": lambda ns, inp, extra: tuple(
         ns["scaled_dot_product_attention"](*inp[:3], _none_if_empty(inp[3]))),
     "ch09_attention_mask": lambda ns, inp, extra: (np.asarray(ns["attention_mask"](*inp)).astype(bool),),
@@ -205,4 +247,5 @@ RUNS = {
     "ch10_combine": _first("combine", ("a", "b"), 2),
     "ch10_linear_recurrence_sequential": _plain("linear_recurrence_sequential"),
     "ch10_linear_recurrence_scan": _run_scan,
+    "ch10_min_gru": _run_min_gru,
 }

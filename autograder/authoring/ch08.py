@@ -1,12 +1,13 @@
-"""Chapter 08 notebook: additive attention forward and backward; one decoder step with attention."""
+"""Chapter 08 notebook: additive attention forward and backward; one decoder step with attention; beam search."""
 
 from . import Exercise
 
-TITLE = "Chapter 8 exercises: additive attention"
+TITLE = "Chapter 8 exercises: additive attention and beam search"
 
 INTRO = r"""
-You will write Bahdanau's additive attention, forward and backward, in NumPy, and one step of a decoder
-that attends over the encoder's states before it updates its own state.
+You will write Bahdanau's additive attention, forward and backward, in NumPy, one step of a decoder
+that attends over the encoder's states before it updates its own state, and beam search, the decoding
+that keeps several partial outputs instead of one.
 
 Shapes: N batch, S source length, $H_{dec}$ decoder state size, $H_{enc}$ encoder state size, A attention
 size, E embedding size. With the decoder state $s$ (N, $H_{dec}$) and the encoder states $h_j$ = `keys[:, j]`:
@@ -127,6 +128,75 @@ costs points here too).""",
     s = np.tanh(y_prev @ Wy + context @ Wc + s_prev @ Ws + bs)  # (N, H_dec)
     ### END SOLUTION
     return s, context, alpha
+''',
+    ),
+    Exercise(
+        check="ch08_beam_search",
+        text=r"""beam search
+
+Decode a small RNN decoder, given as its weights (V tokens, H state size): from $h_0$ and the start token
+`bos`, each step reads the previous token $y_{t-1}$ and gives the log-probabilities of the next one,
+
+$$h_t = \tanh(E[y_{t-1}] + h_{t-1} W + b), \qquad \log p(y_t \mid y_{<t}) = \mathrm{log\_softmax}(h_t W_o + b_o).$$
+
+A hypothesis is the list of tokens written so far (without `bos`); its score is the sum of their
+log-probabilities. Beam search, exactly as `rnnbook.numpy.beam_search` (the chapter) does it:
+
+1. start with one hypothesis, the empty one, with score 0 and state $h_0$;
+2. at each step, extend every live hypothesis by every token: K live hypotheses give K·V candidates, each
+   scored *its parent's score plus* the new token's log-probability; keep the `beam_width` best candidates
+   (across all parents, not the best token of each);
+3. a kept candidate whose last token is `eos` is finished and leaves the beam; the others are the next beam,
+   each carrying the state $h_t$ its parent's step produced;
+4. stop when no hypothesis is live, or after `max_len` steps; then the live ones are finished as they are,
+   without `eos`.
+
+Return the finished hypothesis with the highest `score / len(tokens) ** alpha` (`alpha` = 0: the plain
+score; the length counts `eos`), as `(tokens, score)`: a list of ints and its plain summed log-probability.
+One visible case and one hidden case use a beam so wide that nothing is pruned: there the answer is the best
+output of all, which greedy decoding (always the most probable token) misses. Random weights make ties
+improbable; break any by taking the earlier candidate (lower parent, then lower token id).""",
+        code='''def beam_search(E, W, b, Wo, bo, h0, bos, eos, beam_width, max_len, alpha):
+    """Beam search on the RNN decoder h_t = tanh(E[y] + h W + b), log p = log_softmax(h_t Wo + bo).
+
+    Parameters
+    ----------
+    E : array of shape (V, H), the token embeddings (row y is E[y]).
+    W : array of shape (H, H); b : array of shape (H,); Wo : array of shape (H, V); bo : array of shape (V,).
+    h0 : array of shape (H,), the initial state.
+    bos, eos : int, the start token (fed first, never output) and the end token.
+    beam_width : int >= 1, the hypotheses kept per step; max_len : int >= 1, the most tokens written.
+    alpha : float >= 0, the length penalty: rank finished hypotheses by score / len(tokens) ** alpha.
+
+    Returns
+    -------
+    tokens : list of ints, the best hypothesis (without bos; ending with eos unless cut at max_len).
+    score : float, its summed log-probability (not divided by the length).
+    """
+    ### BEGIN SOLUTION
+    live = [([], 0.0, h0)]  # (tokens, score, state) of each live hypothesis
+    finished = []  # (tokens, score)
+    for _ in range(max_len):
+        cands = []  # (score, tokens, state) of every extension, parent by parent, token by token
+        for seq, score, h in live:
+            h_new = np.tanh(E[seq[-1] if seq else bos] + h @ W + b)  # (H,)
+            z = h_new @ Wo + bo  # (V,)
+            z = z - z.max()
+            logp = z - np.log(np.exp(z).sum())  # log_softmax, (V,)
+            cands += [(score + logp[v], seq + [v], h_new) for v in range(len(logp))]
+        cands.sort(key=lambda c: -c[0])  # sort is stable: ties keep the (parent, token) order
+        live = []
+        for score, seq, h in cands[:beam_width]:
+            if seq[-1] == eos:
+                finished.append((seq, score))
+            else:
+                live.append((seq, score, h))
+        if not live:
+            break
+    finished += [(seq, score) for seq, score, _ in live]  # cut at max_len, without eos
+    tokens, score = max(finished, key=lambda f: f[1] / len(f[0]) ** alpha)  # max: the first of equals
+    ### END SOLUTION
+    return tokens, score
 ''',
     ),
 ]

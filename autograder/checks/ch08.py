@@ -1,9 +1,15 @@
-"""Checks of chapter 08, additive (Bahdanau) attention: forward, backward, and one decoder step.
+"""Checks of chapter 08, additive (Bahdanau) attention: forward, backward, and one decoder step; and beam search.
 
 Shape letters: N batch, S source length, H_dec decoder state size, H_enc encoder state size, A attention
 size, E embedding size. Scores e_j = v · tanh(s Wq + h_j Wk + b), weights α = softmax_j(e), context
 c = Σ_j α_j h_j (the keys are also the values). The backward check builds its cache itself,
 ``(query, keys, Wq, Wk, b, v, u, alpha)`` with u = tanh(s Wq + h_j Wk + b) (N, S, A).
+
+Beam search decodes a small RNN decoder given as data (V tokens, H state size): h_t = tanh(E[y_{t-1}] +
+h_{t-1} W + b), log p(y_t | y_<t) = log_softmax(h_t Wo + bo), from h_0 and the start token. Its cases draw
+models with peaked, varied next-token distributions; the "exhaustive" ones use a beam wide enough to keep every
+output (beam_width >= V ** max_len), and are redrawn until greedy decoding does not find the best output, so a
+search that keeps one hypothesis per step cannot pass them.
 """
 
 from __future__ import annotations
@@ -129,4 +135,88 @@ DECODER_STEP = Check(
     outputs=("s", "context", "alpha"),
 )
 
-CHECKS = [ADDITIVE_FORWARD, ADDITIVE_BACKWARD, DECODER_STEP]
+
+# ---------------------------------------------------------------------------------- beam search
+def _rnn_logp(E, W, b, Wo, bo, h, y):
+    """One step of the toy decoder for one hypothesis: (log p (V,), next state (H,))."""
+    h = np.tanh(E[y] + h @ W + b)
+    z = h @ Wo + bo
+    z = z - z.max()
+    return z - np.log(np.exp(z).sum()), h
+
+
+def _greedy(E, W, b, Wo, bo, h0, bos, eos, max_len):
+    out, h, y = [], h0, bos
+    for _ in range(max_len):
+        logp, h = _rnn_logp(E, W, b, Wo, bo, h, y)
+        y = int(np.argmax(logp))
+        out.append(y)
+        if y == eos:
+            break
+    return out
+
+
+def _best_by_enumeration(E, W, b, Wo, bo, h0, bos, eos, max_len, alpha):
+    """The output of highest score / L**alpha among all of them, by depth-first enumeration (no pruning)."""
+    V = E.shape[0]
+    best = (-np.inf, None)
+    stack = [([], 0.0, h0)]
+    while stack:
+        seq, score, h = stack.pop()
+        logp, h = _rnn_logp(E, W, b, Wo, bo, h, seq[-1] if seq else bos)
+        for v in range(V):
+            s, y = score + logp[v], seq + [v]
+            if v == eos or len(y) == max_len:
+                best = max(best, (s / len(y) ** alpha, y), key=lambda t: t[0])
+            else:
+                stack.append((y, s, h))
+    return best[1]
+
+
+def _beam_draw(V, H, width, max_len, alpha=0.0, bos=0, eos=1, exhaustive=False, scale=2.5):
+    """A decoder with V tokens and state size H, and the search's settings; ``exhaustive``: width >= V**max_len,
+    redrawn until greedy decoding misses the best output."""
+    def draw(rng):
+        while True:
+            arrays = (randn(rng, V, H, scale=scale), randn(rng, H, H, scale=1 / np.sqrt(H)), randn(rng, H, scale=0.1),
+                      randn(rng, H, V, scale=scale / np.sqrt(H)), randn(rng, V, scale=0.5), randn(rng, H, scale=0.5))
+            E, W, b, Wo, bo, h0 = arrays
+            bo[eos] += 0.5  # outputs end, often before max_len
+            if not exhaustive or _greedy(*arrays, bos, eos, max_len) != _best_by_enumeration(*arrays, bos, eos,
+                                                                                              max_len, alpha):
+                return (*arrays, bos, eos, width, max_len, float(alpha))
+    return draw
+
+
+def _beam_linspace(rng):
+    V, H = 5, 4
+    return (lin((V, H), -2.0, 2.5), lin((H, H), 0.6, -0.5), lin(H, -0.1, 0.1), lin((H, V), 1.5, -2.0),
+            lin(V, -0.5, 0.5), lin(H, 0.3, -0.3), 0, 1, 3, 6, 0.0)
+
+
+def _run_beam(ns, inp):
+    tokens, score = returns(ns["beam_search"](*inp), "beam_search", ("tokens", "score"))
+    tokens = np.asarray(tokens)
+    if tokens.ndim != 1 or (tokens.dtype.kind not in "iu" and tokens.size):
+        raise AssertionError(f"beam_search should return tokens as a list of ints, got {tokens.dtype} "
+                             f"of shape {tokens.shape}")
+    return tokens.astype(np.int64), np.float64(score)
+
+
+BEAM_SEARCH = Check(
+    id="ch08_beam_search", chapter="ch08", functions=("beam_search",), reference=REF, run=_run_beam,
+    cases=cases("ch08_beam_search", _beam_linspace,
+                [("V=6, width 3", _beam_draw(6, 4, 3, 6)),
+                 ("exhaustive: V=4, max_len 3, width 64", _beam_draw(4, 3, 64, 3, exhaustive=True)),
+                 ("length penalty 0.7, width 4", _beam_draw(7, 5, 4, 7, alpha=0.7))],
+                [("V=7, width 5", _beam_draw(7, 5, 5, 8, bos=6, eos=2)),
+                 ("width 1 (greedy)", _beam_draw(6, 3, 1, 6)),
+                 ("exhaustive: V=3, max_len 5, width 243, length penalty 1",
+                  _beam_draw(3, 4, 243, 5, alpha=1.0, bos=2, eos=0, exhaustive=True)),
+                 ("length penalty 1, width 3, max_len 4", _beam_draw(8, 6, 3, 4, alpha=1.0, eos=3))]),
+    forbidden=("rnnbook", "torch", "scipy"),
+    description="beam search on a small RNN decoder: the best output (by score / L**alpha) and its log-probability",
+    outputs=("tokens", "score"),
+)
+
+CHECKS = [ADDITIVE_FORWARD, ADDITIVE_BACKWARD, DECODER_STEP, BEAM_SEARCH]

@@ -184,3 +184,21 @@ def test_error_rates_reject_mismatched_lists():
         phoneme_error_rate([("A",), ("B",)], [("A",)])
     with pytest.raises(ValueError, match="the references are all empty"):
         phoneme_error_rate([()], [("A",)])
+
+
+def test_the_exercises_exhaustive_cases_are_the_exact_best_and_beat_greedy_for_any_secret():
+    """The chapter's beam-search exercise (autograder.checks.ch08): on its exhaustive cases rnnbook's beam
+    search returns the output the check's own enumeration finds best, and greedy decoding does not."""
+    from autograder.checks import ch08
+    from autograder.reference.ch08 import beam_search as ref_beam
+    from autograder.spec import case_rng
+
+    cases = [c for c in ch08.BEAM_SEARCH.cases if c.name.startswith("exhaustive")]
+    assert len(cases) == 2 and sum(c.visible for c in cases) == 1
+    for secret in ("public", "s1", "s2", "s3", "s4"):
+        for case in cases:
+            *model, bos, eos, width, max_len, alpha = case.inputs(case_rng(secret, ch08.BEAM_SEARCH.id, case.name))
+            assert width >= len(model[0]) ** max_len
+            best = ch08._best_by_enumeration(*model, bos, eos, max_len, alpha)
+            assert ref_beam(*model, bos, eos, width, max_len, alpha)[0] == best
+            assert ch08._greedy(*model, bos, eos, max_len) != best

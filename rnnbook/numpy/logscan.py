@@ -7,8 +7,9 @@ Unrolled, the recurrence is a product and a sum (A_t = a_1 ⋯ a_t, the product 
     h_t = A_t ⊙ (h_0 + Σ_{i≤t} b_i / A_i),
 
 two cumulative operations, each a parallel prefix sum. Computed as written (:func:`linear_recurrence_cumulative`)
-it breaks on long sequences: A_t underflows (0.9^4096 ≈ 1e-187, zero in float32 after about 830 steps,
-float32's smallest normal number being 1.2e-38), b_i / A_i overflows, and 0 · inf is NaN. Heinsen's
+it breaks on long sequences: A_t underflows (0.9^4096 ≈ 4e-188; in float32 A_t falls below the smallest
+normal number, 1.2e-38, after about 830 steps, and below the smallest subnormal, 1.4e-45, soon after), b_i / A_i
+overflows, and inf or 0 · inf = NaN follows. Heinsen's
 "Efficient parallelization of a ubiquitous sequential computation" (2023) takes logarithms,
 
     log h_t = a*_t + log Σ_{i=0..t} exp(c_i),   a*_t = Σ_{j≤t} log a_j,   c_0 = log h_0,   c_i = log b_i - a*_i,

@@ -102,6 +102,7 @@ class Seq2Seq(torch.nn.Module):
         h, mask, mean, s0 = self.encode(src)
         keys = self.W_h(h)
 
+        @torch.no_grad()
         def step(tokens, s):
             K = len(tokens)
             lo, s, _ = self.step(tokens, s, h.expand(K, -1, -1), mask.expand(K, -1), mean.expand(K, -1),

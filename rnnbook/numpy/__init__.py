@@ -35,3 +35,5 @@ from .feedforward import *  # noqa: F401,F403
 from .transformer import *  # noqa: F401,F403
 from .decode import *  # noqa: F401,F403
 from .error_rates import *  # noqa: F401,F403
+from .sampling import *  # noqa: F401,F403
+from .dropout import *  # noqa: F401,F403

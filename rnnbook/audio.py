@@ -100,5 +100,5 @@ def audio_html(samples: np.ndarray, sample_rate: int = 11025, label: str = "") -
 
     uri = "data:audio/wav;base64," + base64.b64encode(wav_bytes(samples, sample_rate)).decode("ascii")
     text = f'<figcaption>{html.escape(label)}</figcaption>' if label else ""
-    return (f'<figure class="rnnbook-audio">{text}<audio controls preload="none" src="{uri}">'
+    return (f'<figure class="rnnbook-audio">{text}<audio controls preload="metadata" src="{uri}">'
             "Your browser cannot play this WAV file.</audio></figure>")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 
@@ -50,17 +49,12 @@ def _grade(a) -> int:
         raise ValueError(f"the course secret is guessable ({weak}): run `autograder init` to write a random one "
                          f"to {engine.secret_file()}, or set AUTOGRADER_SECRET to 64 random hex digits")
     from .autograded import load_course, write_autograded
-    from .checks import ASSIGNMENTS
     from .late import describe, plugin
     course = load_course(a.course)
-    name = ASSIGNMENTS.get(a.assignment, a.assignment)
     if not course.configured and (a.db is None or not a.submissions):
         print(f"autograder: note: no nbgrader_config.py in {course.root}: nbgrader's defaults apply there "
               f"(gradebook {course.db_url})", file=sys.stderr)
-    if not a.submissions:  # the course's submitted/ folder, as nbgrader autograde reads it
-        a.submissions = [os.path.normpath(os.path.dirname(course.folder("submitted", ".", name)))]
-    if a.source is None:
-        a.source = course.source(name)
+    _course_paths(a, course)
     plan = engine.Plan.build(a.assignment, source_dir=a.source, limits=_limits(a), unsafe=a.unsafe)
     subs = engine.find_submissions(a.submissions, plan.assignment)
     if not subs:
@@ -147,6 +141,17 @@ def _grade(a) -> int:
             for c in r.checks:
                 print("\n".join(c.lines))
     return 0
+
+
+def _course_paths(a, course) -> None:
+    """Without paths, the course's ``submitted/`` folder (as ``nbgrader autograde`` reads it) and its
+    ``source/<assignment>`` for the instructor's notebook."""
+    from .checks import ASSIGNMENTS
+    name = ASSIGNMENTS.get(a.assignment, a.assignment)
+    if not a.submissions:
+        a.submissions = [os.path.normpath(os.path.dirname(course.folder("submitted", ".", name)))]
+    if a.source is None:
+        a.source = course.source(name)
 
 
 def _assignment_of(path: str) -> str:
@@ -286,9 +291,13 @@ def _similarity(a) -> int:
     from .similarity import similar_pairs
     from .template import Template
 
+    from .autograded import load_course
+    _course_paths(a, load_course(a.course))
     assignment, plan_src = engine.instructor_notebook(a.assignment, a.source)
     t0 = time.monotonic()
     subs = engine.find_submissions(a.submissions, assignment)
+    if not subs:
+        raise ValueError(f"no submission of {assignment} found in {', '.join(a.submissions)}")
     pairs, problems = similar_pairs(Template.load(plan_src), subs, threshold=a.threshold)
     for p in pairs:
         fns = ", ".join(f"{f} {s:.2f}" for f, s in p.functions)
@@ -363,9 +372,12 @@ def parser() -> argparse.ArgumentParser:
     common(g)
     m = sub.add_parser("similarity", help="pairs of students whose solutions are near copies of each other")
     m.add_argument("assignment", help="e.g. 02_rnn or ch02")
-    m.add_argument("submissions", nargs="+", help="notebook files, or nbgrader's submitted/ folder")
+    m.add_argument("submissions", nargs="*", help="notebook files, or nbgrader's submitted/ folder (default: the "
+                   "course's submitted/)")
+    m.add_argument("--course", help="the nbgrader course folder whose nbgrader_config.py is read (default: here)")
     m.add_argument("--threshold", type=float, default=0.9, help="containment to report (default 0.9)")
-    m.add_argument("--source", help="folder of the instructor's notebooks (default: solutions/)")
+    m.add_argument("--source", help="folder of the instructor's notebooks (default: the course's source/, "
+                   "else solutions/)")
     i = sub.add_parser("init", help="write a random course secret (mode 600) for hidden cases")
     i.add_argument("--secret-file", help="where (default: AUTOGRADER_SECRET_FILE or ./.autograder_secret)")
     i.add_argument("--force", action="store_true", help="overwrite an existing secret file")

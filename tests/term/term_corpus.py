@@ -28,6 +28,17 @@ WRONG_BATCH = ("import numpy as np\ndef rnn_step_forward(x, prev_h, Wx, Wh, b):\
                "    next_h = np.tanh(x @ Wx + prev_h @ Wh + b)\n    next_h = next_h[:1] + 0 * next_h\n"
                "    return next_h, None\n")
 
+# ivan's own rnn_forward (correct, his style); judy copies it, renames every name and pads it: the similarity
+# report must name the pair, and nobody else (the rest of the class shares the instructor's text: boilerplate).
+IVAN = ("import numpy as np\ndef rnn_forward(x, h0, Wx, Wh, b):\n    steps = []\n    state = h0\n"
+        "    for i in range(x.shape[1]):\n        pre = x[:, i, :] @ Wx + state @ Wh + b\n"
+        "        state = np.tanh(pre)\n        steps.append(state)\n    h = np.stack(steps, axis=1)\n"
+        "    cache = (x, h0, Wx, Wh, h)\n    return h, cache\n")
+JUDY = ("import numpy as np\n\n\ndef rnn_forward(x, h0, Wx, Wh, b):\n    # my own loop over time\n    outs = []\n"
+        "    s = h0\n    n_steps = x.shape[1]\n    for k in range(n_steps):\n"
+        "        a = x[:, k, :] @ Wx + s @ Wh + b\n        s = np.tanh(a)\n        outs.append(s)\n"
+        "    hs = np.stack(outs, axis=1)\n    cache = (x, h0, Wx, Wh, hs)\n    return hs, cache\n")
+
 
 def make_course(course, db_url: str, exchange) -> None:
     """An nbgrader course folder: ``nbgrader_config.py`` (course id, gradebook, exchange), ``source/02_rnn``

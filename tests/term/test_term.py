@@ -10,24 +10,27 @@ late, one with none 30 hours late (two started days).
 Students: alice (correct; then a manual grade and comment in the gradebook), bob (one function wrong on the
 batched cases only: partial credit), carol (correct, 30 h late), dave (correct, 6 h late), erin (partial,
 then re-submitted correct), frank (correct, plus an old draft notebook), grace (no exercises.ipynb at all),
-hank (submitted before his due date, collected after it: on time, from the exchange's inbound copy), and
-``TERM_EXTRA_STUDENTS`` more correct students (33 makes the issue's 40; about a minute more per database).
+hank (submitted before his due date, collected after it: on time, from the exchange's inbound copy), ivan
+(correct, his own rnn_forward), judy (ivan's rnn_forward, renamed and padded: the similarity pair), and
+``TERM_EXTRA_STUDENTS`` more correct students (default 30: the issue's class of 40).
 """
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import json
 import os
 import time
 import uuid
 
 import pytest
 
-from term_corpus import (ASSIGNMENT, WRONG_BATCH, WRONG_STEP, autograder, hand_in, make_course, nbgrader,
-                         submit_all, utc_now)
+from term_corpus import (ASSIGNMENT, IVAN, JUDY, WRONG_BATCH, WRONG_STEP, autograder, hand_in, make_course,
+                         nbgrader, submit_all, utc_now)
 
 PG = os.environ.get("AUTOGRADER_TEST_POSTGRES_URL")
-EXTRA = int(os.environ.get("TERM_EXTRA_STUDENTS", "0"))
+EXTRA = int(os.environ.get("TERM_EXTRA_STUDENTS", "30"))
 PER_DAY = 0.1
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(os.geteuid() != 0, reason="grading needs root (bubblewrap and cgroups)"),
@@ -66,10 +69,12 @@ def term(tmp_path, db_url, *, with_nbgrader_autograde: bool):
     assert release.exists()
 
     extra = [f"s{k:02d}" for k in range(EXTRA)]
-    extensions = {"alice": 3, "bob": 3, "dave": 1, "erin": 3, "frank": 3, "grace": 3, **{s: 3 for s in extra}}
+    named = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "hank", "ivan", "judy"]
+    extensions = {"alice": 3, "bob": 3, "dave": 1, "erin": 3, "frank": 3, "grace": 3, "ivan": 3, "judy": 3,
+                  **{s: 3 for s in extra}}
     gb = Gradebook(normalise_url(db_url), course_id="rnn-term")
     try:
-        for s in ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "hank", *extra]:
+        for s in [*named, *extra]:
             gb.update_or_create_student(s)
         for s, days in extensions.items():  # nbgrader's extension (formgrader's "extension" field)
             gb.update_or_create_submission(ASSIGNMENT, s, extension=dt.timedelta(days=days))
@@ -83,7 +88,9 @@ def term(tmp_path, db_url, *, with_nbgrader_autograde: bool):
     hand_in(course, home, release, "frank", stub=True, name="a-draft.ipynb")
     hand_in(course, home, release, "grace", stub=True, name="notes.ipynb", only=True)
     hand_in(course, home, release, "hank")
-    everyone = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "hank", *extra]
+    hand_in(course, home, release, "ivan", {"ch02-ex2-solution": IVAN})
+    hand_in(course, home, release, "judy", {"ch02-ex2-solution": JUDY})
+    everyone = [*named, *extra]
     submit_all(course, home, exchange, everyone)
     # hank submitted before his due date; the instructor collects after it: on time (the exchange's copy says so)
     gb = Gradebook(normalise_url(db_url), course_id="rnn-term")
@@ -100,8 +107,8 @@ def term(tmp_path, db_url, *, with_nbgrader_autograde: bool):
     out = autograder(course, "grade", ASSIGNMENT, "--late-per-day", str(PER_DAY), "--workers", "4")
     assert "a-draft.ipynb" in out.stderr and "grace: no exercises.ipynb" in out.stderr, out.stderr
     first = _scores(db_url)
-    assert set(first) == {"alice", "bob", "carol", "dave", "erin", "frank", "grace", "hank", *extra}
-    full = {s: first[s][0] for s in ["alice", "frank", "hank", *extra]}
+    assert set(first) == {*named, *extra} and len(first) == 10 + EXTRA
+    full = {s: first[s][0] for s in ["alice", "frank", "hank", "ivan", "judy", *extra]}
     assert full == {s: 12.0 for s in full}, first
     assert 9.0 < first["bob"][0] < 12.0 and 0 < first["bob"][3]["ch02_rnn_step_forward"] < 3.0, first["bob"]
     assert first["erin"][0] == 9.0 and first["erin"][3]["ch02_rnn_step_forward"] == 0.0
@@ -110,10 +117,12 @@ def term(tmp_path, db_url, *, with_nbgrader_autograde: bool):
     # carol's timestamp.txt (year 2000) is not believed: the time is when the notebook arrived
     assert first["carol"][2] == pytest.approx(30 * 3600, abs=300) and first["carol"][1] == pytest.approx(2.4)
     assert first["dave"][2] == pytest.approx(6 * 3600, abs=300) and first["dave"][1] == pytest.approx(1.2)
-    assert all(first[s][1] == 0.0 and first[s][2] == 0 for s in ["alice", "bob", "erin", "frank", "hank", *extra])
+    assert all(first[s][1] == 0.0 and first[s][2] == 0 for s in ["alice", "bob", "erin", "frank", "hank", "ivan",
+                                                                   "judy", *extra])
     assert "late: carol: late by 30.0 h, penalty 2.4 points" in out.stdout, out.stdout
     assert f"autograded notebooks in {course / 'autograded'}\n" in out.stdout, out.stdout
-    for s in ["alice", "bob", "carol", "dave", "erin", "frank", "hank", *extra]:
+    graded = [s for s in [*named, *extra] if s != "grace"]
+    for s in graded:
         assert (course / "autograded" / s / ASSIGNMENT / "exercises.ipynb").exists(), s
     assert not (course / "autograded" / "grace").exists()
     import nbformat
@@ -130,12 +139,18 @@ def term(tmp_path, db_url, *, with_nbgrader_autograde: bool):
     cfg = load_course(str(course))
     listed = {x["student"]: x for x in NbGraderAPI(coursedir=cfg.coursedir, config=cfg.config)
               .get_submissions(ASSIGNMENT)}
-    assert all(listed[s]["autograded"] for s in ["alice", "bob", "carol", "dave", "erin", "frank", *extra])
+    assert all(listed[s]["autograded"] for s in graded)
     assert listed["bob"]["score"] == pytest.approx(first["bob"][0])
     assert (course / "submitted" / "carol" / ASSIGNMENT / "timestamp.txt.student").read_text().startswith("2000")
     stamp = (course / "autograded" / "carol" / ASSIGNMENT / "timestamp.txt").read_text()
     assert (course / "submitted" / "carol" / ASSIGNMENT / "timestamp.txt").read_text() == stamp
     assert stamp.startswith(f"{utc_now():%Y-%m-%d}") or stamp.startswith(f"{due + dt.timedelta(hours=30):%Y-%m-%d}")
+
+    # the similarity report, from the course folder (no paths): judy's copy of ivan's rnn_forward, nobody else
+    out = autograder(course, "similarity", ASSIGNMENT)
+    pairs = [ln.split() for ln in out.stdout.splitlines() if ln.strip() and not ln.split()[0].isdigit()]
+    assert [p[:3] for p in pairs] == [["ivan", "judy", "rnn_forward"]], out.stdout
+    assert f"1 pair(s) at or above 0.9 among {10 + EXTRA} submission(s)" in out.stdout, out.stdout
 
     # 2. the instructor's adjustments in the gradebook (what formgrader writes), then erin re-submits
     gb = Gradebook(normalise_url(db_url), course_id="rnn-term")
@@ -171,7 +186,7 @@ def term(tmp_path, db_url, *, with_nbgrader_autograde: bool):
 
     # 4. feedback through nbgrader: every student with a notebook gets HTML holding their own check lines
     nbgrader(course, "generate_feedback", ASSIGNMENT, "--force")
-    for s in ["alice", "bob", "carol", "dave", "erin", "frank", *extra]:
+    for s in graded:
         html = (course / "feedback" / s / ASSIGNMENT / "exercises.html").read_text()
         assert "✓ ch02_rnn_forward [" in html, s
         assert "BEGIN HIDDEN TESTS" not in html
@@ -184,12 +199,41 @@ def term(tmp_path, db_url, *, with_nbgrader_autograde: bool):
     assert not (course / "feedback" / "grace").exists()
     nbgrader(course, "release_feedback", ASSIGNMENT)
     returned = list((exchange / "rnn-term" / "feedback").glob("*.html"))
-    assert len(returned) == 7 + len(extra), returned
+    assert len(returned) == len(graded), returned
     # and the student fetches it: bob's own lines come back to bob
     nbgrader(home / "bob", "fetch_feedback", ASSIGNMENT, "--course", "rnn-term", "--student=bob",
              f"--Exchange.root={exchange}", f"--Exchange.cache={home / 'bob' / '.cache'}")
     fetched = list((home / "bob" / ASSIGNMENT / "feedback").glob("*/exercises.html"))
     assert len(fetched) == 1 and "✗ ch02_rnn_step_forward [" in fetched[0].read_text(), fetched
+
+    # 5. grades out, from the course folder: a column per check, Canvas's import, Gradescope's results.json, all
+    # agreeing with the gradebook (alice's manual grade included) and with nbgrader's own export
+    final = _scores(db_url)
+    autograder(course, "export", "--format", "csv", "--output", str(tmp_path / "grades.csv"))
+    with open(tmp_path / "grades.csv", newline="") as f:
+        rows = {r["student"]: r for r in csv.DictReader(f)}
+    assert set(rows) == set(final) and len(rows) == 10 + EXTRA
+    for s, r in rows.items():
+        assert float(r["score"]) == pytest.approx(final[s][0]), s
+        assert {k: float(r[k]) for k in final[s][3]} == pytest.approx(final[s][3]), s
+    assert float(rows["alice"]["ch02_sample_chars"]) == 2.0 and float(rows["grace"]["score"]) == 0.0
+    nbgrader(course, "export", f"--to={tmp_path / 'nbgrader.csv'}")
+    with open(tmp_path / "nbgrader.csv", newline="") as f:
+        theirs = {r["student_id"]: r for r in csv.DictReader(f)}
+    assert {s: float(theirs[s]["raw_score"]) for s in rows} == pytest.approx({s: float(rows[s]["score"]) for s in rows})
+    assert float(theirs["carol"]["late_submission_penalty"]) == pytest.approx(2.4)
+    autograder(course, "export", "--format", "canvas", "--output", str(tmp_path / "canvas.csv"))
+    with open(tmp_path / "canvas.csv", newline="") as f:
+        canvas = list(csv.DictReader(f))
+    assert canvas[0]["Student"] == "Points Possible" and float(canvas[0][ASSIGNMENT]) == 12.0
+    assert len(canvas) == 1 + 10 + EXTRA
+    autograder(course, "export", "--format", "gradescope", "--assignment", ASSIGNMENT,
+               "--output", str(tmp_path / "gradescope"))
+    gs = {p.stem: json.loads(p.read_text()) for p in (tmp_path / "gradescope").glob("*.json")}
+    assert set(gs) == set(final)
+    assert gs["carol"]["score"] == pytest.approx(final["carol"][0] - 2.4)
+    assert gs["alice"]["score"] == pytest.approx(11.0)
+    assert {t["visibility"] for t in gs["judy"]["tests"]} == {"visible", "hidden"}
 
 
 def test_term_sqlite(tmp_path):

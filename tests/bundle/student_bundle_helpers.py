@@ -170,6 +170,27 @@ def link_farm(dest: str, roots=("numpy", "torch", "ipykernel", "setuptools", "py
     return names
 
 
+def link_data_files(venv: str, roots) -> list[str]:
+    """What pip puts beside the packages of ``roots`` (and their requirements) under the prefix, ``etc/`` and
+    ``share/`` (Jupyter's server-extension switches and lab assets), linked into ``venv`` at the same place, as a
+    ``pip install`` there would have put them; scripts (``bin/``) are not: their shebangs name this venv."""
+    made = []
+    for dist in _closure(roots):
+        for f in dist.files or []:
+            if f.parts[0] != "..":
+                continue
+            src = os.path.normpath(str(dist.locate_file(f)))
+            rel = os.path.relpath(src, sys.prefix)
+            if rel.startswith("..") or rel.split(os.sep)[0] not in ("etc", "share") or not os.path.exists(src):
+                continue
+            dest = os.path.join(venv, rel)
+            os.makedirs(os.path.dirname(dest), exist_ok=True)
+            if not os.path.lexists(dest):
+                os.symlink(src, dest)
+                made.append(rel)
+    return made
+
+
 def student_python(venv: str) -> str:
     return os.path.join(venv, "bin", "python")
 
@@ -180,14 +201,17 @@ def clean_env(**extra) -> dict:
     return env
 
 
-def make_student_venv(venv: str, bundle: str) -> str:
-    """``python -m venv`` + the link farm + ``pip install <bundle>`` (offline). Returns the venv's python."""
+def make_student_venv(venv: str, bundle: str, roots: tuple[str, ...] | None = None) -> str:
+    """``python -m venv`` + the link farm (of ``roots``, default :func:`link_farm`'s) + ``pip install <bundle>``
+    (offline). Returns the venv's python."""
     subprocess.run([sys.executable, "-m", "venv", venv], check=True, env=clean_env())
     py = student_python(venv)
     site = subprocess.run([py, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], check=True,
                           capture_output=True, text=True, env=clean_env()).stdout.strip()
     farm = os.path.join(venv, "student-packages")
-    link_farm(farm)
+    link_farm(farm, *([roots] if roots else []))
+    if roots:
+        link_data_files(venv, roots)
     with open(os.path.join(site, "student_packages.pth"), "w") as f:
         f.write(farm + "\n")
     # the venv's own setuptools 65 would need `wheel`; the farm's (the repository's) builds on its own

@@ -435,6 +435,29 @@ HONEST = [
         Replace("additive_attention_backward", "    dv = np.einsum(\"ns,nsa->a\", de, u)  # (A,)",
                 "    dv = (de[:, :, None] * u).sum(axis=(0, 1))\n    print('dv', dv.shape)"),
     ), what="a sum instead of einsum, and a print"),
+    H("ch08_beam_vectorised", "ch08", (
+        Body("beam_search", """
+            seqs, scores, hs = [[]], np.zeros(1), h0[None]  # live hypotheses, scores (K,), states (K, H)
+            done = []
+            for _ in range(max_len):
+                last = np.array([q[-1] if q else bos for q in seqs])
+                hs = np.tanh(E[last] + hs @ W + b)  # (K, H)
+                z = hs @ Wo + bo
+                z = z - z.max(axis=1, keepdims=True)
+                logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))  # (K, V)
+                cand = (scores[:, None] + logp).ravel()
+                top = np.argsort(-cand, kind="stable")[:beam_width]
+                k, v = np.divmod(top, logp.shape[1])
+                end = v == eos
+                done += [(seqs[i] + [int(t)], c) for i, t, c in zip(k[end], v[end], cand[top][end])]
+                seqs = [seqs[i] + [int(t)] for i, t in zip(k[~end], v[~end])]
+                scores, hs = cand[top][~end], hs[k[~end]]
+                if not seqs:
+                    break
+            done += list(zip(seqs, scores))
+            tokens, score = done[int(np.argmax([c / len(q) ** alpha for q, c in done]))]
+        """),
+    ), what="beam search on arrays: every hypothesis's step at once, np.argsort over K*V candidates"),
 
     # chapter 10
     H("ch10_fold_with_combine", "ch10", (

@@ -531,6 +531,16 @@ BUGS = [
                 A[:, t], B[:, t] = combine(A[:, t - 1], B[:, t - 1], A[:, t], B[:, t])
             h = B
         """)], keeps=1.0, what="a loop over time through combine (T <= 10 still passes)"),
+    _bug("ch10_min_gru_scan_per_step", "ch10", "ch10_min_gru", [Replace(
+        "min_gru_parallel",
+        "    z = sig(x @ Wz + bz)  # (N, T, D) x (D, H) -> (N, T, H): every step's gate at once\n"
+        "    a = 1 - z\n    b = z * (x @ Wh + bh)  # (N, T, H)\n    h = scan(a, b, h0)\n",
+        "    h, prev = np.zeros((x.shape[0], x.shape[1], h0.shape[1])), h0\n"
+        "    for t in range(x.shape[1]):  # one scan call per time step: a loop in disguise\n"
+        "        z = sig(x[:, t:t + 1] @ Wz + bz)\n"
+        "        prev = scan(1 - z, z * (x[:, t:t + 1] @ Wh + bh), prev)[:, 0]\n"
+        "        h[:, t] = prev\n")],
+         keeps=0.5, what="minGRU's 'parallel' form calls scan once per time step (T = 1 still passes)"),
     _bug("ch07_all_windows_per_call", "ch07", "ch07_train_char_model", [
         Replace("train_char_model", "size=batch_size)", "size=8 * batch_size)")],
          what="128 windows per call under a stated batch size of 16"),

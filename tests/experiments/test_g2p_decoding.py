@@ -74,3 +74,27 @@ def test_scores_are_the_error_rates_of_the_outputs():
     assert s["per"] == 2 / 9 and s["wer"] == 2 / 3 and s["wer_any"] == 1 / 3
     assert s["per_by_length"] == [[3, 1, 6, 2], [6, 1, 3, 1]]
     assert s["wer_by_length"] == [[3, 1, 2], [6, 1, 1]]
+
+
+def test_committed_table_bears_out_the_g2p_page_on_decoding():
+    """The g2p page: beam search lowers the WER of both models on every seed of the committed run, attention's
+    WER is below the fixed context's, scoring against any listed pronunciation never raises a WER, and the
+    table's greedy rows are the error rates of its greedy columns by length."""
+    from rnnbook.experiments.tables import committed
+
+    t = committed("g2p")
+    assert t is not None and t["command"].startswith("python scripts/reproduce.py g2p")
+    for r in t["results"]:
+        cfg = r["config"]
+        assert cfg["beam_width"] == 5 and cfg["length_penalty"] == 0.0
+        for m in ("no_attention", "attention"):
+            g, b = r[m], r[m]["beam"]
+            assert b["wer"] < g["wer"] and b["per"] < g["per"], (cfg["seed"], m)
+            assert g["wer_any"] <= g["wer"] and b["wer_any"] <= b["wer"]
+            for s in (g, b):
+                assert sum(k for _, _, k in s["wer_by_length"]) == cfg["n_test"]
+                assert abs(sum(x for _, x, _ in s["wer_by_length"]) / cfg["n_test"] - s["wer"]) < 1e-12
+                assert abs(sum(e for _, e, _, _ in s["per_by_length"]) / sum(n for _, _, n, _ in s["per_by_length"])
+                           - s["per"]) < 1e-12
+            assert 0 < g["beam_differs"] < cfg["n_test"]
+        assert r["attention"]["beam"]["wer"] < r["no_attention"]["beam"]["wer"]

@@ -49,3 +49,15 @@ def test_bad_repeats_is_a_one_line_error(capsys):
     with pytest.raises(SystemExit):
         scan_speedup.main(["--repeats", "0"])
     assert "--repeats: expected at least 1, got 0" in capsys.readouterr().err
+
+
+def test_the_table_shows_what_chapter_10_says():
+    """The page: with one thread the scan wins for one narrow sequence (at most lengths) and mostly loses at
+    batch 64 with H = 32, where the loop's steps already have work for the cores."""
+    rows = _table()["rows"]
+
+    def wins(N, H):
+        return sum(r["speedup"] > 1 for r in rows if (r["device"], r["threads"], r["N"], r["H"]) == ("cpu", 1, N, H))
+
+    assert wins(1, 16) >= 5
+    assert wins(64, 32) <= 2

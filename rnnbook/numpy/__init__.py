@@ -37,3 +37,5 @@ from .decode import *  # noqa: F401,F403
 from .error_rates import *  # noqa: F401,F403
 from .sampling import *  # noqa: F401,F403
 from .dropout import *  # noqa: F401,F403
+from .gradient_flow import *  # noqa: F401,F403
+from .logscan import *  # noqa: F401,F403

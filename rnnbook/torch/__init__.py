@@ -14,5 +14,6 @@ from .gru import *  # noqa: F401,F403
 from .attention import *  # noqa: F401,F403
 from .multihead import *  # noqa: F401,F403
 from .scan import *  # noqa: F401,F403
+from .logscan import *  # noqa: F401,F403
 from .transformer import *  # noqa: F401,F403
 from . import decode  # noqa: F401  (greedy_decode, beam_search: the twins of rnnbook.numpy's, by module)

@@ -7,7 +7,9 @@ students that have it counts, for every pair that shares anything, the shared fi
 the work grows with what is shared, not with the square of the class: 500 submissions take seconds.
 
 A pair is reported when, for some function, the shared fingerprints are at least ``threshold`` of the
-smaller side's (containment, so padding one copy does not hide it).
+smaller side's distinctive ones (containment, so padding one copy does not hide it; boilerplate counts on
+neither side, as MOSS ignores its base file), and at least ``min_shared`` of them (a function with two
+distinctive fingerprints matching by chance is no evidence).
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ def _functions(sources) -> dict[str, str]:
 
 
 def similar_pairs(template: Template, submissions, *, threshold: float = 0.9, min_lines: int = 5,
-                  common: float = 0.5) -> tuple[list[Pair], list[str]]:
+                  common: float = 0.5, min_shared: int = 5) -> tuple[list[Pair], list[str]]:
     """``(pairs, problems)`` for ``submissions`` (engine.Submission objects) of one assignment.
 
     min_lines: functions shorter than this (normalised) are never compared; common: fingerprints that more
@@ -81,17 +83,20 @@ def similar_pairs(template: Template, submissions, *, threshold: float = 0.9, mi
                 index[(name, h)].append(student)
     limit = max(2, int(common * len(prints)))
     shared: dict[tuple[str, str, str], int] = defaultdict(int)
+    distinctive: dict[tuple[str, str], int] = defaultdict(int)   # (student, function) -> fingerprints not boilerplate
     for (name, _h), students in index.items():
         if len(students) > limit:
             continue
+        for s in students:
+            distinctive[(s, name)] += 1
         for i in range(len(students)):
             for j in range(i + 1, len(students)):
                 a, b = sorted((students[i], students[j]))
                 shared[(a, b, name)] += 1
     by_pair: dict[tuple[str, str], list[tuple[str, float]]] = defaultdict(list)
     for (a, b, name), n in shared.items():
-        smaller = min(len(prints[a][name]), len(prints[b][name]))
-        if smaller and n / smaller >= threshold:
+        smaller = min(distinctive[(a, name)], distinctive[(b, name)])
+        if n >= min_shared and smaller and n / smaller >= threshold:
             by_pair[(a, b)].append((name, round(n / smaller, 3)))
     pairs = [Pair(a, b, tuple(sorted(f, key=lambda x: -x[1]))) for (a, b), f in by_pair.items()]
     return sorted(pairs, key=lambda p: (-p.score, p.a, p.b)), problems

@@ -70,3 +70,36 @@ def test_the_copied_pair_is_found_and_no_other(tmp_path):
     out = subprocess.run([sys.executable, "-m", "autograder", "similarity", "02_rnn", str(tmp_path / "submitted")],
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 0 and "bob  carol  sample_chars" in out.stdout, out.stdout + out.stderr
+
+
+def _with_block(block: str) -> str:
+    """The instructor's sample_chars (what most of the class hands in) with ``block`` before its return."""
+    import nbformat
+    src = next(c.source for c in nbformat.read(SOLUTION, as_version=4).cells
+               if c.metadata.get("nbgrader", {}).get("grade_id") == "ch02-ex4-solution")
+    body = "".join(ln for ln in src.splitlines(keepends=True) if "### BEGIN SOLUTION" not in ln
+                   and "### END SOLUTION" not in ln)
+    return "import numpy as np\n" + body.replace("    return chars", block + "    return chars")
+
+
+# what frank wrote around the common solution, and gina copied (renamed): most of the function is boilerplate
+FRANK = ("    if chars.min() < 0 or chars.max() >= V:\n        raise ValueError(f'bad sample {chars.min()}')\n"
+         "    counts = np.bincount(chars.ravel(), minlength=V)\n    assert counts.sum() == N * T, counts\n")
+GINA = ("    if chars.min() < 0 or chars.max() >= V:\n        raise ValueError(f'out of range {chars.min()}')\n"
+        "    tally = np.bincount(chars.ravel(), minlength=V)\n    assert tally.sum() == N * T, tally\n")
+
+
+def test_a_copy_is_judged_on_what_is_not_boilerplate(tmp_path):
+    """Boilerplate (the code most of the class shares) counts on neither side: frank's and gina's shared
+    block is found though most of their function is the common solution, and two students who each add one
+    short statement that happens to match are not a pair (fewer than min_shared fingerprints)."""
+    srcs = {"frank": _with_block(FRANK), "gina": _with_block(GINA),
+            "hal": _with_block("    assert chars.shape == u.shape\n"),
+            "ivy": _with_block("    assert chars.shape == u.shape\n"),
+            **{f"s{k}": None for k in range(6)}}
+    for who, src in srcs.items():
+        d = tmp_path / "submitted" / who / "02_rnn"
+        d.mkdir(parents=True)
+        build_notebook({} if src is None else {"ch02-ex4-solution": src}, str(d / "exercises.ipynb"))
+    pairs, problems = similar_pairs(Template.load(SOLUTION), find_submissions([str(tmp_path / "submitted")], "02_rnn"))
+    assert problems == [] and [(p.a, p.b) for p in pairs] == [("frank", "gina")], pairs

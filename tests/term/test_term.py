@@ -7,7 +7,8 @@ extensions are nbgrader's (``SubmittedAssignment.extension``). The submission ti
 arrived in ``submitted/`` (now), so a student with a 3-day extension is on time, one with 1 day is 6 hours
 late, one with none 30 hours late (two started days).
 
-Students: alice (correct; then a manual grade and comment in the gradebook), bob (one function wrong on the
+Students work in the bundle's notebook (``autograder release``: it imports ``rnncheck``, not the grader) and
+hand it in with ``nbgrader submit``; hank works in nbgrader's own release. Students: alice (correct; then a manual grade and comment in the gradebook), bob (one function wrong on the
 batched cases only: partial credit), carol (correct, 30 h late), dave (correct, 6 h late), erin (partial,
 then re-submitted correct), frank (correct, plus an old draft notebook), grace (no exercises.ipynb at all),
 hank (submitted before his due date, collected after it: on time, from the exchange's inbound copy), ivan
@@ -65,8 +66,11 @@ def term(tmp_path, db_url, *, with_nbgrader_autograde: bool):
     nbgrader(course, "db", "assignment", "add", ASSIGNMENT, f"--duedate={due:%Y-%m-%d %H:%M:%S} UTC")
     nbgrader(course, "generate_assignment", ASSIGNMENT, "--force")
     nbgrader(course, "release_assignment", ASSIGNMENT, "--force")
-    release = course / "release" / ASSIGNMENT / "exercises.ipynb"
-    assert release.exists()
+    assert (course / "release" / ASSIGNMENT / "exercises.ipynb").exists()
+    # the students' bundle (the notebook importing rnncheck, and the checker): what students work in and hand in
+    autograder(course, "release", ASSIGNMENT, "--out", str(course / "student"), "--zip", str(course / "student.zip"))
+    release = course / "student" / ASSIGNMENT / "exercises.ipynb"
+    assert "from rnncheck import run_check" in release.read_text()
 
     extra = [f"s{k:02d}" for k in range(EXTRA)]
     named = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "hank", "ivan", "judy"]
@@ -87,7 +91,7 @@ def term(tmp_path, db_url, *, with_nbgrader_autograde: bool):
     hand_in(course, home, release, "erin", {"ch02-ex1-solution": WRONG_STEP})
     hand_in(course, home, release, "frank", stub=True, name="a-draft.ipynb")
     hand_in(course, home, release, "grace", stub=True, name="notes.ipynb", only=True)
-    hand_in(course, home, release, "hank")
+    hand_in(course, home, course / "release" / ASSIGNMENT / "exercises.ipynb", "hank")  # nbgrader's release
     hand_in(course, home, release, "ivan", {"ch02-ex2-solution": IVAN})
     hand_in(course, home, release, "judy", {"ch02-ex2-solution": JUDY})
     everyone = [*named, *extra]

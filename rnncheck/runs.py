@@ -168,12 +168,15 @@ def _run_scan(ns, inp, extra):
 
 
 def _exact_scan(a, b, h0):
-    a, b, prev = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64), np.asarray(h0, dtype=np.float64)
-    h = np.empty_like(b)
-    for t in range(a.shape[1]):
-        prev = a[:, t] * prev + b[:, t]
-        h[:, t] = prev
-    return h
+    """h_t = sum_{i<=t} (a_{i+1} ... a_t) b_i with h0 folded into b_0: explicit products, no division (small T)."""
+    a, b = np.asarray(a, dtype=np.float64), np.array(b, dtype=np.float64)
+    b[:, 0] += a[:, 0] * np.asarray(h0, dtype=np.float64)
+    T = a.shape[1]
+    t, i, j = np.ogrid[:T, :T, :T]
+    between = (i < j) & (j <= t)  # (T, T, T): the gates a_j applied after step i, up to step t
+    P = np.where(between[None, ..., None], a[:, None, None], 1.0).prod(axis=3)  # (N, T, T, H)
+    P = np.where((i[..., 0] <= t[..., 0])[None, ..., None], P, 0.0)
+    return np.einsum("ntih,nih->nth", P, b)
 
 
 def _run_min_gru(ns, inp, extra):

@@ -49,15 +49,19 @@ def _functions(sources) -> dict[str, str]:
 
 
 def similar_pairs(template: Template, submissions, *, threshold: float = 0.9, min_lines: int = 5,
-                  common: float = 0.5, min_shared: int = 5) -> tuple[list[Pair], list[str]]:
+                  common: float = 0.5, max_share: int = 10, min_shared: int = 5,
+                  k: int = 12) -> tuple[list[Pair], list[str]]:
     """``(pairs, problems)`` for ``submissions`` (engine.Submission objects) of one assignment.
 
-    min_lines: functions shorter than this (normalised) are never compared; common: fingerprints that more
-    than this share of the class has are boilerplate and ignored."""
+    min_lines: functions shorter than this (normalised) are never compared; common, max_share: fingerprints
+    that more than this share of the class, or more than ``max_share`` students, have are boilerplate and
+    ignored (MOSS's ``-m``, default 10: what that many hand in is no evidence that two of them copied); k:
+    tokens per k-gram, longer than the copy detection's 5, since among hundreds of students a short run of
+    normalised tokens (``v . sum ( v``) is in everyone's code."""
     stub = set()
     for src in _functions(c.get("source", "") if isinstance(c.get("source"), str) else "".join(c.get("source", []))
                           for c in template.cells if c.get("cell_type") == "code").values():
-        stub |= fingerprints(src)
+        stub |= fingerprints(src, k=k)
     prints: dict[str, dict[str, set[int]]] = {}
     problems = []
     for sub in submissions:
@@ -72,7 +76,7 @@ def similar_pairs(template: Template, submissions, *, threshold: float = 0.9, mi
         for name, src in _functions(ex.sources).items():
             try:
                 if len(normalise(src)) >= min_lines:
-                    fns[name] = fingerprints(src) - stub
+                    fns[name] = fingerprints(src, k=k) - stub
             except (SyntaxError, ValueError, RecursionError, MemoryError):
                 continue
         prints[sub.student] = fns
@@ -81,7 +85,7 @@ def similar_pairs(template: Template, submissions, *, threshold: float = 0.9, mi
         for name, fp in fns.items():
             for h in fp:
                 index[(name, h)].append(student)
-    limit = max(2, int(common * len(prints)))
+    limit = max(2, min(int(common * len(prints)), max_share))
     shared: dict[tuple[str, str, str], int] = defaultdict(int)
     distinctive: dict[tuple[str, str], int] = defaultdict(int)   # (student, function) -> fingerprints not boilerplate
     for (name, _h), students in index.items():

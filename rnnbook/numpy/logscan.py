@@ -8,7 +8,7 @@ Unrolled, the recurrence is a product and a sum (A_t = a_1 ⋯ a_t, the product 
 
 two cumulative operations, each a parallel prefix sum. Computed as written (:func:`linear_recurrence_cumulative`)
 it breaks on long sequences: A_t underflows (0.9^4096 ≈ 4e-188; in float32 A_t falls below the smallest
-normal number, 1.2e-38, after about 830 steps, and below the smallest subnormal, 1.4e-45, soon after), b_i / A_i
+normal number, 1.2e-38, after about 830 steps (b / A overflows from about step 820), and below the smallest subnormal, 1.4e-45, soon after), b_i / A_i
 overflows, and inf or 0 · inf = NaN follows. Heinsen's
 "Efficient parallelization of a ubiquitous sequential computation" (2023) takes logarithms,
 

@@ -118,6 +118,8 @@ def _grade(a) -> int:
         progress.close()
         if writer is not None:
             writer.close()
+        from .sandbox import release_zygotes
+        release_zygotes()
     print(table(results))
     if skipped:
         print(f"{len(skipped)} unchanged submission(s) already in the gradebook, not re-graded "

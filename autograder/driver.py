@@ -345,11 +345,8 @@ class Driver:
             self.ch.send(reply, out)
 
 
-def main() -> None:
-    """Entry point in the sandbox: fds 3 (from the grader) and 4 (to it); stdout/stderr to output.txt."""
-    rfd, wfd = os.dup(3), os.dup(4)
-    for fd in (3, 4):
-        os.close(fd)
+def _outputs() -> None:
+    """stdin from /dev/null; stdout and stderr to output.txt in the working folder."""
     out = os.open("output.txt", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
@@ -359,11 +356,35 @@ def main() -> None:
         os.close(fd)
     sys.stdout = open(1, "w", closefd=False)
     sys.stderr = open(2, "w", closefd=False)
+
+
+def _serve_child(rfd: int, wfd: int, ch: wire.Channel) -> None:
+    """A zygote's grandchild, isolated (see :mod:`zygote`): the submission's driver from here on."""
+    _outputs()
+    ch.send({"op": "started", "t": time.monotonic(), "pid": os.getpid()})
+    Driver(ch).serve()
+
+
+def main() -> None:
+    """Entry point in the sandbox: fds 3 (from the grader) and 4 (to it); stdout/stderr to output.txt.
+    With ``zygote`` in the start message, fd 3 is a Unix socket and this process forks one isolated child per
+    submission (:mod:`zygote`) instead of serving one itself."""
+    rfd, wfd = os.dup(3), os.dup(4)
+    for fd in (3, 4):
+        os.close(fd)
+    _outputs()
     ch = wire.Channel(rfd, wfd)
     header, _ = ch.recv()  # "start": what to preload before the submission's code arrives
     if header.get("torch"):
         import torch
         torch.set_num_threads(1)
+    if header.get("zygote"):
+        import zygote
+        zygote.preload()
+        os.close(wfd)            # fds 3 and 4 were the one socket
+        wire.Channel(rfd, rfd).send({"op": "started", "t": time.monotonic(), "pid": os.getpid()})
+        zygote.serve(rfd, header["zygote"], _serve_child)
+        return
     ch.send({"op": "started", "t": time.monotonic()})
     Driver(ch).serve()
 

@@ -10,7 +10,7 @@ import time
 import numpy as np
 import pytest
 
-from autograder import wire
+from autograder import sandbox, wire
 from autograder.sandbox import Limits, Sandbox, SandboxError, StudentError, capabilities
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -168,7 +168,53 @@ def test_nothing_survives_the_submission():
         assert sb.call("f", ()) == 1
         assert _ours_running()          # the daemon is alive while the submission runs
     assert _ours_running() == []        # and gone with it
+    # what stays is the warm zygote's own sandbox (autograder/zygote.py), and it goes when released
+    zygote_stages = {z.sb.stage for z in sandbox._zygotes.values()}
+    assert set(glob.glob("/tmp/autograder-stage-*")) <= before | zygote_stages
+    sandbox.release_zygotes()
     assert set(glob.glob("/tmp/autograder-stage-*")) <= before
+
+
+@needs_full
+@pytest.mark.skipif(not sandbox.ZYGOTE, reason="AUTOGRADER_ZYGOTE=0: a fresh sandbox per submission")
+def test_submissions_forked_by_one_zygote_share_nothing():
+    """Two submissions forked by the same warm zygote: what the first leaves (files in its working folder, in
+    /tmp and /dev/shm, a daemon) the second never sees; each sees only its own
+    processes (its own /proc, PID 1 of its own PID namespace), has no capability, and cannot signal anything
+    outside its namespace."""
+    first = ("import os, subprocess\n"
+             "def f():\n"
+             "    open('left.txt', 'w').write('x')\n"
+             "    for p in ('/tmp/left.txt', '/dev/shm/left.txt'):\n"
+             "        try:\n"
+             "            open(p, 'w').write('x')\n"
+             "        except OSError:\n"
+             "            pass\n"
+             "    subprocess.Popen(['autograder-marker3', '300'], executable='/bin/sleep', start_new_session=True)\n"
+             "    return os.getpid()\n")
+    second = ("import os, signal\n"
+              "def f():\n"
+              "    seen = [p for p in ('left.txt', '/tmp/left.txt', '/dev/shm/left.txt') if os.path.exists(p)]\n"
+              "    procs = sorted(int(p) for p in os.listdir('/proc') if p.isdigit())\n"
+              "    hit = []\n"
+              "    for pid in range(2, 200):\n"
+              "        try:\n"
+              "            os.kill(pid, 0)\n"
+              "            hit.append(pid)\n"
+              "        except OSError:\n"
+              "            pass\n"
+              "    cap = open('/proc/self/status').read().split('CapEff:')[1].split()[0]\n"
+              "    return seen, procs, hit, cap, os.getpid()\n")
+    hosts = []
+    for src in (first, second):
+        with Sandbox(Limits(wall_s=20)) as sb:
+            sb.exec_cells([("cell 1", src, False)])
+            hosts.append(next(iter(sandbox._zygotes.values())).host)
+            out = sb.call("f", ())
+    assert hosts[0] == hosts[1], "both submissions came from one zygote"
+    seen, procs, hit, cap, pid = out
+    assert seen == [] and procs == [1] and hit == [] and int(cap, 16) == 0 and pid == 1, out
+    assert _ours_running("autograder-marker3") == []
 
 
 @needs_full

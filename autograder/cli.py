@@ -49,7 +49,7 @@ def _grade(a) -> int:
         raise ValueError(f"the course secret is guessable ({weak}): run `autograder init` to write a random one "
                          f"to {engine.secret_file()}, or set AUTOGRADER_SECRET to 64 random hex digits")
     from .autograded import load_course, write_autograded
-    from .late import describe, plugin
+    from .late import describe
     course = load_course(a.course)
     if not course.configured and (a.db is None or not a.submissions):
         print(f"autograder: note: no nbgrader_config.py in {course.root}: nbgrader's defaults apply there "
@@ -70,33 +70,36 @@ def _grade(a) -> int:
         if not os.path.lexists(s.path) and os.path.isdir(os.path.dirname(s.path)):
             print(f"autograder: warning: {s.student}: no exercises.ipynb (the released notebook) in "
                   f"{os.path.dirname(s.path)}: 0 points, with that reason in the gradebook", file=sys.stderr)
-    engine.canary(plan)  # the instructor's solution first, in the same sandbox: full marks, or nobody is graded
-    writer = None
-    skipped, theirs = [], []
-    autograded = not a.no_gradebook and (a.db is None or a.autograded)
-    if not a.no_gradebook:
-        from .gradebook import GradebookWriter
-        a.db = _db_url(a.db or course.db_url)
-        if a.db.startswith("sqlite:///"):
-            os.makedirs(os.path.dirname(a.db[len("sqlite:///"):]) or ".", exist_ok=True)
-        late_plugin = plugin(course, a.late_per_day)
+    # the instructor's solution first, in the same sandbox: full marks, or nobody is graded; it runs while the
+    # gradebook opens (nbgrader's Gradebook starts alembic, seconds), and both must succeed before any grading
+    import threading
+    canary_error: list[BaseException] = []
+
+    def run_canary():
         try:
-            writer = GradebookWriter(a.db, plan.template, plan.assignment, course_id=course.course_id,
-                                     late_plugin=late_plugin, inbound=course.inbound)
-        except Exception as exc:  # noqa: BLE001 - SQLAlchemy's errors: one line, not a traceback
-            first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
-            raise ValueError(f"--db: cannot open the gradebook at {a.db} ({type(exc).__name__}: {first})") from None
-        if not a.force:
-            from .template import SubmissionError, extract
-            keep = []
-            for s in subs:
-                try:
-                    sha = extract(plan.template, s.path).sha256
-                except SubmissionError:
-                    sha = None
-                state = writer.status(s.student, sha)
-                {"unchanged": skipped, "other": theirs}.get(state, keep).append(s)
-            subs = keep
+            engine.canary(plan)
+        except BaseException as exc:  # noqa: BLE001 - re-raised below, in the main thread
+            canary_error.append(exc)
+    pool = engine.process_pool(plan, len(subs), a.workers) if not a.scheduler else None
+    checking = threading.Thread(target=run_canary, name="canary")
+    checking.start()
+    try:
+        writer = _open_gradebook(a, course, plan, subs) if not a.no_gradebook else None
+    except BaseException:
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    finally:
+        checking.join()
+    if canary_error:
+        if writer is not None:
+            writer.close()
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+        raise canary_error[0]
+    subs = writer.pending if writer is not None else subs
+    skipped, theirs = (writer.skipped, writer.theirs) if writer is not None else ([], [])
+    autograded = not a.no_gradebook and (a.db is None or a.autograded)
     progress = Progress(len(subs), force=a.progress)
 
     late_notes = []
@@ -113,7 +116,10 @@ def _grade(a) -> int:
         progress(res)
 
     try:
-        results = engine.grade(plan, subs, workers=a.workers, scheduler=a.scheduler, on_result=done)
+        if pool is not None and len(subs) < 4 * (a.workers or os.cpu_count() or 1):
+            pool.shutdown(cancel_futures=True)   # most were graded unchanged already: threads will do
+            pool = None
+        results = engine.grade(plan, subs, workers=a.workers, scheduler=a.scheduler, on_result=done, pool=pool)
     finally:
         progress.close()
         if writer is not None:
@@ -143,6 +149,36 @@ def _grade(a) -> int:
             for c in r.checks:
                 print("\n".join(c.lines))
     return 0
+
+
+def _open_gradebook(a, course, plan, subs):
+    """The course's gradebook for ``plan``'s assignment, with ``pending`` (the submissions to grade),
+    ``skipped`` (graded unchanged already) and ``theirs`` (graded by nbgrader autograde since) set on it."""
+    from .gradebook import GradebookWriter
+    from .late import plugin
+    a.db = _db_url(a.db or course.db_url)
+    if a.db.startswith("sqlite:///"):
+        os.makedirs(os.path.dirname(a.db[len("sqlite:///"):]) or ".", exist_ok=True)
+    late_plugin = plugin(course, a.late_per_day)
+    try:
+        writer = GradebookWriter(a.db, plan.template, plan.assignment, course_id=course.course_id,
+                                 late_plugin=late_plugin, inbound=course.inbound)
+    except Exception as exc:  # noqa: BLE001 - SQLAlchemy's errors: one line, not a traceback
+        first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+        raise ValueError(f"--db: cannot open the gradebook at {a.db} ({type(exc).__name__}: {first})") from None
+    writer.pending, writer.skipped, writer.theirs = list(subs), [], []
+    if not a.force:
+        from .template import SubmissionError, extract
+        keep = []
+        for s in subs:
+            try:
+                sha = extract(plan.template, s.path).sha256
+            except SubmissionError:
+                sha = None
+            state = writer.status(s.student, sha)
+            {"unchanged": writer.skipped, "other": writer.theirs}.get(state, keep).append(s)
+        writer.pending = keep
+    return writer
 
 
 def _course_paths(a, course) -> None:

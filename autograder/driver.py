@@ -105,9 +105,10 @@ class _Absent:
                 code = getattr(getattr(v, "__func__", v), "__code__", None)
                 if code is not None:
                     codes.add(code)
-        for mod in list(sys.modules.values()):  # every binding of a forbidden object, whatever its name
+        ids = targets.keys()
+        for mod in list(sys.modules.values()) if targets else ():  # every binding of a forbidden object
             d = getattr(mod, "__dict__", None)
-            if type(d) is not dict:
+            if type(d) is not dict or ids.isdisjoint(map(id, list(d.values()))):  # most modules: one C loop
                 continue
             for k, v in list(d.items()):
                 hit = targets.get(id(v))

@@ -36,7 +36,7 @@ from .template import SubmissionError, Template, extract
 
 __all__ = ["Submission", "CheckResult", "Result", "Plan", "grade", "run_job", "run_remote",
            "course_secret", "secret_configured", "secret_file", "weak_secret", "find_submissions", "clean",
-           "canary", "grade_one", "instructor_notebook"]
+           "canary", "grade_one", "instructor_notebook", "process_pool"]
 
 MIN_SECRET = 32  # characters: `autograder init` writes 64 hex digits (256 bits)
 
@@ -500,6 +500,12 @@ def _worker_init(assignment: str, spec: dict) -> None:
     _worker_plan = Plan.build(assignment, **spec)
 
 
+def _worker_warm() -> None:
+    """A worker's zygote, started before its first submission arrives."""
+    from .sandbox import warm
+    warm(_worker_plan.torch, _worker_plan.limits)
+
+
 def _worker_grade(sub: Submission) -> Result:
     return grade_one(_worker_plan, sub)
 
@@ -521,9 +527,28 @@ def canary(plan: Plan) -> Result:
     return res
 
 
+def process_pool(plan: Plan, n: int, workers: int | None = None):
+    """The spawned worker processes that :func:`grade` uses for ``n`` submissions (None when it would use
+    threads), started now: each builds its plan and its warm zygote while the caller does other work (the
+    canary, opening the gradebook). Pass it to :func:`grade`, which shuts it down."""
+    pool_size = workers or os.cpu_count() or 1
+    if plan.custom_checks or pool_size <= 1 or n < 4 * pool_size:
+        return None
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    spec = dict(source_dir=plan.source_dir, secret=plan.secret, visible_only=plan.visible_only,
+                limits=plan.limits, unsafe=plan.unsafe)
+    pool = ProcessPoolExecutor(max_workers=pool_size, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_worker_init, initargs=(plan.assignment, spec))
+    for _ in range(pool_size):
+        pool.submit(_worker_warm)
+    return pool
+
+
 def grade(plan: Plan, submissions: list[Submission], *, workers: int | None = None, scheduler: str | None = None,
-          on_result=None) -> list[Result]:
-    """Grade every submission; a broken one gets an error row and never stops the others."""
+          on_result=None, pool=None) -> list[Result]:
+    """Grade every submission; a broken one gets an error row and never stops the others. ``pool``: from
+    :func:`process_pool` (started early); without it a large run starts its own."""
     results: list[Result | None] = [None] * len(submissions)
 
     def finish(n, res):
@@ -549,15 +574,12 @@ def grade(plan: Plan, submissions: list[Submission], *, workers: int | None = No
                              f"({type(exc).__name__})") from None
         pool_size = workers or max(1, sum(client.nthreads().values()))
     try:
-        if client is None and not plan.custom_checks and pool_size > 1 and len(submissions) >= 4 * pool_size:
+        if client is None and pool is None:
             # the grader's share of the work (each check's run, the reference, comparisons) is Python: in
             # threads it would share one interpreter lock, so a large run uses one process per worker
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
-            spec = dict(source_dir=plan.source_dir, secret=plan.secret, visible_only=plan.visible_only,
-                        limits=plan.limits, unsafe=plan.unsafe)
-            with ProcessPoolExecutor(max_workers=pool_size, mp_context=multiprocessing.get_context("spawn"),
-                                     initializer=_worker_init, initargs=(plan.assignment, spec)) as pool:
+            pool = process_pool(plan, len(submissions), workers)
+        if client is None and pool is not None:
+            with pool:
                 for n, res in enumerate(pool.map(_worker_grade, submissions)):
                     finish(n, res)
         else:

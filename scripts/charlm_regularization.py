@@ -15,20 +15,14 @@ windows of ``seq_len``. One thread; the table records the command, the machine, 
 
 from __future__ import annotations
 
-import argparse
-import ast
-import json
-import math
 import os
-import shlex
-import sys
 import time
 
 import numpy as np
 import torch
 
 from rnnbook.data.text import CharVocab, load_stdlib_text
-from rnnbook.experiments._common import machine
+from rnnbook.experiments._common import table_script
 from rnnbook.experiments.charlm import _CharLSTMReg, _val_bpc
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -94,44 +88,10 @@ def run(cfg: dict, seed: int) -> dict:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--scale", default="full", choices=list(CONFIGS))
-    ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1], metavar="SEED")
-    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                    help="override one config entry (a Python literal), recorded in the table")
-    ap.add_argument("--out", default=os.path.join(ROOT, "results", "charlm_regularization.json"))
-    args = ap.parse_args(argv)
-    overrides = {k: ast.literal_eval(v) for k, v in (kv.split("=", 1) for kv in args.set)}
-    unknown = set(overrides) - set(CONFIGS[args.scale])
-    if unknown:
-        ap.error(f"--set: unknown keys {sorted(unknown)}; expected some of {sorted(CONFIGS[args.scale])}")
-    cfg = dict(CONFIGS[args.scale], **overrides)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    t0 = time.time()
-    try:
-        results = [run(cfg, seed) for seed in args.seeds]
-    finally:
-        torch.set_num_threads(threads)
-    table = {
-        "experiment": "charlm_regularization",
-        "scale": args.scale + (f" with overrides {overrides}" if overrides else ""),
-        "command": "python " + shlex.join([os.path.relpath(__file__, ROOT)]
-                                          + (argv if argv is not None else sys.argv[1:])),
-        "machine": machine(),
-        "threads": 1,
-        "wall_seconds": round(time.time() - t0, 1),
-        "seeds": args.seeds,
-        "config": cfg,
-        "variants": {k: dict(v, p=cfg["p"] if v.get("dropout") else 0.0) for k, v in VARIANTS.items()},
-        "results": results,
-    }
-    os.makedirs(os.path.dirname(args.out), exist_ok=True)
-    with open(args.out + ".tmp", "w") as fh:
-        json.dump(table, fh, indent=1)
-    os.replace(args.out + ".tmp", args.out)
-    print(f"charlm_regularization: {table['wall_seconds']} s -> {args.out}", flush=True)
-    return 0
+    return table_script("charlm_regularization", __doc__, CONFIGS, run, os.path.join(ROOT, "results", "charlm_regularization.json"), argv,
+                        script=__file__, root=ROOT,
+                        extra=lambda cfg: {"variants": {k: dict(v, p=cfg["p"] if v.get("dropout") else 0.0)
+                                                 for k, v in VARIANTS.items()}})
 
 
 if __name__ == "__main__":

@@ -15,18 +15,13 @@ as scripts/reproduce.py's tables do.
 
 from __future__ import annotations
 
-import argparse
-import ast
-import json
 import os
-import shlex
-import sys
 import time
 
 import torch
 
 from rnnbook.data.text import CharVocab, load_stdlib_text
-from rnnbook.experiments._common import machine
+from rnnbook.experiments._common import table_script
 from rnnbook.experiments.charlm import _CharLSTM
 from rnnbook.torch import CharTransformer, count_parameters, train_char_model
 
@@ -75,43 +70,8 @@ def run(cfg: dict, seed: int) -> dict:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--scale", default="full", choices=list(CONFIGS))
-    ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1], metavar="SEED")
-    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                    help="override one top-level config entry (a Python literal), recorded in the table")
-    ap.add_argument("--out", default=os.path.join(ROOT, "results", "chartransformer.json"))
-    args = ap.parse_args(argv)
-    overrides = {k: ast.literal_eval(v) for k, v in (kv.split("=", 1) for kv in args.set)}
-    unknown = set(overrides) - set(CONFIGS[args.scale])
-    if unknown:
-        ap.error(f"--set: unknown keys {sorted(unknown)}; expected some of {sorted(CONFIGS[args.scale])}")
-    cfg = dict(CONFIGS[args.scale], **overrides)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    t0 = time.time()
-    try:
-        results = [run(cfg, seed) for seed in args.seeds]
-    finally:
-        torch.set_num_threads(threads)
-    table = {
-        "experiment": "chartransformer",
-        "scale": args.scale + (f" with overrides {overrides}" if overrides else ""),
-        "command": "python " + shlex.join([os.path.relpath(__file__, ROOT)]
-                                          + (argv if argv is not None else sys.argv[1:])),
-        "machine": machine(),
-        "threads": 1,
-        "wall_seconds": round(time.time() - t0, 1),
-        "seeds": args.seeds,
-        "config": cfg,
-        "results": results,
-    }
-    os.makedirs(os.path.dirname(args.out), exist_ok=True)
-    with open(args.out + ".tmp", "w") as fh:
-        json.dump(table, fh, indent=1)
-    os.replace(args.out + ".tmp", args.out)
-    print(f"chartransformer: {table['wall_seconds']} s -> {args.out}", flush=True)
-    return 0
+    return table_script("chartransformer", __doc__, CONFIGS, run, os.path.join(ROOT, "results", "chartransformer.json"), argv,
+                        script=__file__, root=ROOT)
 
 
 if __name__ == "__main__":

@@ -58,3 +58,56 @@ VARIANT = {
     "lstm": "torch.nn.LSTM (forget gate, no peepholes, one layer)",
     "gru": "torch.nn.GRU (one layer)",
 }
+
+
+def table_script(experiment: str, doc: str, configs: dict, run, default_out: str, argv=None, *,
+                 script: str, root: str, extra=None) -> int:
+    """The ``main`` of a full-scale script that writes a committed table: ``--scale``, ``--seeds``, ``--set
+    KEY=VALUE`` (a known config key, a Python literal, recorded), ``--out``; ``run(cfg, seed)`` per seed on one
+    torch thread; the table holds the command, machine, date, seeds, config, ``extra(cfg)`` and the results."""
+    import argparse
+    import ast
+    import json
+    import os
+    import shlex
+    import sys
+    import time
+
+    ap = argparse.ArgumentParser(description=doc.splitlines()[0])
+    ap.add_argument("--scale", default="full", choices=list(configs))
+    ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1], metavar="SEED")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="override one top-level config entry (a Python literal), recorded in the table")
+    ap.add_argument("--out", default=default_out)
+    args = ap.parse_args(argv)
+    overrides = {k: ast.literal_eval(v) for k, v in (kv.split("=", 1) for kv in args.set)}
+    unknown = set(overrides) - set(configs[args.scale])
+    if unknown:
+        ap.error(f"--set: unknown keys {sorted(unknown)}; expected some of {sorted(configs[args.scale])}")
+    cfg = dict(configs[args.scale], **overrides)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    t0 = time.time()
+    try:
+        results = [run(cfg, seed) for seed in args.seeds]
+    finally:
+        torch.set_num_threads(threads)
+    table = {
+        "experiment": experiment,
+        "scale": args.scale + (f" with overrides {overrides}" if overrides else ""),
+        "command": "python " + shlex.join([os.path.relpath(script, root)]
+                                          + (argv if argv is not None else sys.argv[1:])),
+        "machine": machine(),
+        "threads": 1,
+        "wall_seconds": round(time.time() - t0, 1),
+        "seeds": args.seeds,
+        "config": cfg,
+        **(extra(cfg) if extra else {}),
+        "results": results,
+    }
+    os.makedirs(os.path.dirname(args.out), exist_ok=True)
+    with open(args.out + ".tmp", "w") as fh:
+        json.dump(table, fh, indent=1)
+    os.replace(args.out + ".tmp", args.out)
+    print(f"{experiment}: {table['wall_seconds']} s -> {args.out}", flush=True)
+    return 0

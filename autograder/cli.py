@@ -80,6 +80,8 @@ def _grade(a) -> int:
             engine.canary(plan)
         except BaseException as exc:  # noqa: BLE001 - re-raised below, in the main thread
             canary_error.append(exc)
+    # autograded/ notebooks when writing the course's own gradebook (no --db), or when asked
+    autograded = not a.no_gradebook and (a.db is None or a.autograded)
     pool = engine.process_pool(plan, len(subs), a.workers) if not a.scheduler else None
     checking = threading.Thread(target=run_canary, name="canary")
     checking.start()
@@ -99,7 +101,6 @@ def _grade(a) -> int:
         raise canary_error[0]
     subs = writer.pending if writer is not None else subs
     skipped, theirs = (writer.skipped, writer.theirs) if writer is not None else ([], [])
-    autograded = not a.no_gradebook and (a.db is None or a.autograded)
     progress = Progress(len(subs), force=a.progress)
 
     late_notes = []

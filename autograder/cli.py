@@ -117,9 +117,6 @@ def _grade(a) -> int:
         progress(res)
 
     try:
-        if pool is not None and len(subs) < 4 * (a.workers or os.cpu_count() or 1):
-            pool.shutdown(cancel_futures=True)   # most were graded unchanged already: threads will do
-            pool = None
         results = engine.grade(plan, subs, workers=a.workers, scheduler=a.scheduler, on_result=done, pool=pool)
     finally:
         progress.close()

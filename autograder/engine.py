@@ -527,12 +527,18 @@ def canary(plan: Plan) -> Result:
     return res
 
 
+def _uses_processes(plan: Plan, n: int, workers: int | None) -> bool:
+    """Whether ``n`` submissions are graded by worker processes (a large run) rather than threads."""
+    pool_size = workers or os.cpu_count() or 1
+    return not plan.custom_checks and pool_size > 1 and n >= 4 * pool_size
+
+
 def process_pool(plan: Plan, n: int, workers: int | None = None):
     """The spawned worker processes that :func:`grade` uses for ``n`` submissions (None when it would use
     threads), started now: each builds its plan and its warm zygote while the caller does other work (the
     canary, opening the gradebook). Pass it to :func:`grade`, which shuts it down."""
     pool_size = workers or os.cpu_count() or 1
-    if plan.custom_checks or pool_size <= 1 or n < 4 * pool_size:
+    if not _uses_processes(plan, n, workers):
         return None
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -548,7 +554,8 @@ def process_pool(plan: Plan, n: int, workers: int | None = None):
 def grade(plan: Plan, submissions: list[Submission], *, workers: int | None = None, scheduler: str | None = None,
           on_result=None, pool=None) -> list[Result]:
     """Grade every submission; a broken one gets an error row and never stops the others. ``pool``: from
-    :func:`process_pool` (started early); without it a large run starts its own."""
+    :func:`process_pool` (started early; shut down here, unused when the run turned out small); without it a
+    large run starts its own."""
     results: list[Result | None] = [None] * len(submissions)
 
     def finish(n, res):
@@ -574,6 +581,9 @@ def grade(plan: Plan, submissions: list[Submission], *, workers: int | None = No
                              f"({type(exc).__name__})") from None
         pool_size = workers or max(1, sum(client.nthreads().values()))
     try:
+        if pool is not None and (client is not None or not _uses_processes(plan, len(submissions), workers)):
+            pool.shutdown(cancel_futures=True)
+            pool = None
         if client is None and pool is None:
             # the grader's share of the work (each check's run, the reference, comparisons) is Python: in
             # threads it would share one interpreter lock, so a large run uses one process per worker

@@ -27,6 +27,8 @@ import sqlalchemy as sa
 from nbgrader.api import Comment, Grade, Gradebook, MissingEntry, SubmittedAssignment, SubmittedNotebook
 
 from .engine import Result
+from .late import assign, describe
+from .report import gradescope
 from .template import Template
 
 __all__ = ["GradebookWriter", "NOTEBOOK", "normalise_url", "stored_results"]
@@ -195,14 +197,11 @@ class GradebookWriter:
             late, penalty, stamp = sub.total_seconds_late, None, sub.timestamp
             snb.late_submission_penalty = None
             if self.late_plugin is not None and late > 0:
-                from .late import assign
                 score = sum(g.manual_score if g.manual_score is not None else (g.auto_score or 0.0)
                             for g in snb.grades) + sum(g.extra_credit or 0.0 for g in snb.grades)
                 penalty = assign(self.late_plugin, res.student, score, late)
                 snb.late_submission_penalty = penalty
             self.penalties[res.student] = penalty or 0.0
-            from .late import describe
-            from .report import gradescope
             shown = dataclasses.replace(res, flags=res.flags + [describe(late, penalty)]) if late > 0 else res
             db.execute(sa.delete(_results).where(_results.c.student == res.student,
                                                   _results.c.assignment == self.assignment))

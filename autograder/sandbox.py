@@ -47,6 +47,7 @@ import tempfile
 import threading
 import time
 import uuid
+import dataclasses
 from dataclasses import dataclass
 
 from . import wire
@@ -544,14 +545,19 @@ class Sandbox:
             os.close(w_out)
         self.ch = wire.Channel(r_out, w_in, deadline=self.deadline, max_payload=64 << 20)
         self._wfd, self._rfd = w_in, r_out
-        self.notes.append(caps.summary())
+        return self._handshake({"op": "start", "torch": bool(self.torch), **(
+            {"zygote": self._zygote_cfg} if self._zygote_cfg is not None else {})})
+
+    def _handshake(self, header: dict) -> "Sandbox":
+        """Send ``start`` and wait for ``started`` (kept in :attr:`start_reply`); any failure closes the sandbox
+        and raises a one-line :class:`SandboxError` (the launcher's last stderr line when it said why)."""
+        self.notes.append(self.caps.summary())
         try:
-            self.ch.send({"op": "start", "torch": bool(self.torch), **(
-                {"zygote": self._zygote_cfg} if self._zygote_cfg is not None else {})})
-            header, _ = self._recv()
-            if header.get("op") != "started":
+            self.ch.send(header)
+            reply, _ = self._recv()
+            if reply.get("op") != "started":
                 raise SandboxError("the sandbox did not start")
-            self.start_reply = header
+            self.start_reply = reply
         except SandboxError as exc:
             err = self._stderr() or str(exc)
             self.close()
@@ -583,16 +589,7 @@ class Sandbox:
         except OSError as exc:
             self.close()
             raise SandboxError(f"the sandbox did not start: cannot place it in its cgroup ({exc})") from None
-        self.notes.append(caps.summary())
-        try:
-            self.ch.send({"op": "start"})
-            header, _ = self._recv()
-            if header.get("op") != "started":
-                raise SandboxError("the sandbox did not start")
-        except SandboxError as exc:
-            self.close()
-            raise SandboxError(f"the sandbox did not start: {exc}") from None
-        return self
+        return self._handshake({"op": "start"})
 
     def _stderr(self) -> str:
         try:
@@ -784,9 +781,7 @@ class _Zygote:
 
     def __init__(self, torch: bool, limits: Limits):
         import socket
-        own = Limits(wall_s=limits.wall_s, cpu_s=limits.cpu_s, nproc=limits.nproc, file_mb=limits.file_mb,
-                     inodes=limits.inodes, nofile=limits.nofile, call_s=limits.call_s,
-                     memory_mb=max(limits.memory_mb, 3072 if torch else 768))
+        own = dataclasses.replace(limits, memory_mb=max(limits.memory_mb, 3072 if torch else 768))
         self.sb = Sandbox(own, torch=torch, deadline=time.monotonic() + 10 ** 9)
         self.sb._zygote_cfg = {"deny": list(SECCOMP_DENY), "clone_ns": CLONE_NS_FLAGS,
                                "work_bytes": limits.file_mb << 20, "inodes": limits.inodes}

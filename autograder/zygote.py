@@ -36,7 +36,6 @@ import os
 import signal
 import socket
 import struct
-import sys
 
 CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = (0x00020000, 0x08000000, 0x10000000,
                                                                         0x20000000, 0x40000000)
@@ -122,13 +121,10 @@ def _child(rfd: int, wfd: int, cfg: dict, run_driver) -> None:
     _seccomp(cfg)
     os.chdir(WORK)
     os.environ["HOME"] = os.environ["TMPDIR"] = WORK
-    keep = {rfd, wfd}
-    for fd in range(3, 1024):
-        if fd not in keep:
-            try:
-                os.close(fd)
-            except OSError:
-                pass
+    low, high = sorted((rfd, wfd))          # everything else inherited from the zygote is closed
+    os.closerange(3, low)
+    os.closerange(low + 1, high)
+    os.closerange(high + 1, 1 << 16)
     run_driver(rfd, wfd, ch)
 
 
@@ -203,4 +199,3 @@ def _seccomp(cfg: dict) -> None:
 def preload() -> None:
     """What every child will need from the zygote's memory, imported before the first fork."""
     import pyseccomp  # noqa: F401
-    sys.modules.setdefault("pyseccomp", pyseccomp)

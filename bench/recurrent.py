@@ -35,7 +35,8 @@ TARGETS = {"numpy": 1.3, "numpy_native": 1.3, "scratch": 2.0}
 
 
 # ----------------------------------------------------------------------------------------- worker side
-def _time(step, repeats: int, warmup: int, sync=lambda: None) -> list[float]:
+def time_runs(step, repeats: int, warmup: int, sync=lambda: None) -> list[float]:
+    """Seconds of each of ``repeats`` runs of ``step`` after ``warmup`` untimed ones (``sync`` waits for a device)."""
     for _ in range(warmup):
         step()
     sync()
@@ -112,7 +113,7 @@ def worker(cell: str, impl: str, device: str, threads: int, repeats: int, warmup
 
             torch.set_num_threads(threads)
             step, sync = _torch_step(cell, impl, device)
-        times = _time(step, repeats, warmup, sync)
+        times = time_runs(step, repeats, warmup, sync)
         res = {"ok": True, "median_ms": 1e3 * statistics.median(times), "min_ms": 1e3 * min(times)}
     except Exception as exc:  # not importable yet, no GPU, …: the row says so and the run goes on
         res = {"ok": False, "why": f"{type(exc).__name__}: {exc}"[:200]}

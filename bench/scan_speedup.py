@@ -31,7 +31,8 @@ import os
 import platform
 import statistics
 import sys
-import time
+
+from recurrent import time_runs  # bench/ is this script's folder, first on sys.path
 
 GRID = [(64, 32), (1, 16)]  # (N, H)
 LENGTHS = [64, 256, 512, 1024, 2048, 4096]
@@ -60,18 +61,6 @@ def machine() -> dict:
     return info
 
 
-def time_step(step, repeats: int, sync) -> float:
-    step()  # warm-up: one-off allocations and dispatch caches
-    sync()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        step()
-        sync()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
-
-
 def measure(device: str, threads: int | None, N: int, H: int, T: int, repeats: int, seed: int = 0) -> dict:
     """One row: seconds per forward + backward of the loop and of the scan on the same model and input."""
     import torch
@@ -94,8 +83,9 @@ def measure(device: str, threads: int | None, N: int, H: int, T: int, repeats: i
 
     with torch.no_grad():
         agree = torch.allclose(model(x, parallel=False)[0], model(x, parallel=True)[0], rtol=1e-3, atol=1e-4)
-    loop = time_step(step(False), repeats, sync)
-    scan = time_step(step(True), repeats, sync)
+    # one untimed run first: one-off allocations and dispatch caches
+    loop = statistics.median(time_runs(step(False), repeats, 1, sync))
+    scan = statistics.median(time_runs(step(True), repeats, 1, sync))
     return {"device": device, "threads": threads, "N": N, "H": H, "D": H, "T": T, "loop_s": loop, "scan_s": scan,
             "speedup": loop / scan, "outputs_agree": bool(agree)}
 

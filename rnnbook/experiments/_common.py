@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import argparse
+import ast
 import datetime
+import json
+import os
 import platform
+import shlex
+import sys
+import time
 
 import numpy as np
 import torch
@@ -65,14 +72,6 @@ def table_script(experiment: str, doc: str, configs: dict, run, default_out: str
     """The ``main`` of a full-scale script that writes a committed table: ``--scale``, ``--seeds``, ``--set
     KEY=VALUE`` (a known config key, a Python literal, recorded), ``--out``; ``run(cfg, seed)`` per seed on one
     torch thread; the table holds the command, machine, date, seeds, config, ``extra(cfg)`` and the results."""
-    import argparse
-    import ast
-    import json
-    import os
-    import shlex
-    import sys
-    import time
-
     ap = argparse.ArgumentParser(description=doc.splitlines()[0])
     ap.add_argument("--scale", default="full", choices=list(configs))
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1], metavar="SEED")

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import functools
 import hashlib
 import inspect
 import io
@@ -109,6 +110,12 @@ def similarity(student: str, reference: str) -> float:
     return len(ref & fingerprints(student)) / len(ref) if ref else 0.0
 
 
+@functools.lru_cache(maxsize=256)
+def _reference_profile(source: str) -> tuple[int, frozenset]:
+    """(normalised lines, fingerprints) of one reference function: the same for every submission."""
+    return len(normalise(source)), frozenset(fingerprints(source))
+
+
 def find_copies(student_sources: list[str], reference: dict[str, str], threshold: float = 0.95,
                 min_lines: int = 5) -> list[tuple[str, float]]:
     """``(function name, similarity)`` for each student function whose fingerprints contain the reference
@@ -125,9 +132,11 @@ def find_copies(student_sources: list[str], reference: dict[str, str], threshold
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             continue
         for node in tree.body:
-            if isinstance(node, ast.FunctionDef) and node.name in reference \
-                    and len(normalise(reference[node.name])) >= min_lines:
-                s = similarity(ast.unparse(node), reference[node.name])
+            if not isinstance(node, ast.FunctionDef) or node.name not in reference:
+                continue
+            lines, ref = _reference_profile(reference[node.name])
+            if lines >= min_lines and ref:
+                s = len(ref & fingerprints(ast.unparse(node))) / len(ref)  # similarity(), the reference's side cached
                 if s >= threshold:
                     out.append((node.name, round(s, 3)))
     return out

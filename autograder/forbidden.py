@@ -10,6 +10,7 @@ one, ``getattr(obj, "const")`` chains, and ``__import__("...")`` / ``importlib.i
 from __future__ import annotations
 
 import ast
+import functools
 
 __all__ = ["ALWAYS_FORBIDDEN", "forbidden_uses", "is_forbidden"]
 
@@ -24,7 +25,75 @@ def is_forbidden(dotted: str, forbidden) -> str | None:
     return None
 
 
-def _dotted(node, aliases) -> str | None:
+class _Parsed:
+    """One submission's sources parsed and walked once (every check of a submission scans the same cells):
+    per top-level statement, the names it mentions, the imports it binds, and its references in a form that
+    only needs the aliases of one check to resolve."""
+
+    def __init__(self, sources: tuple):
+        self.trees, self.where = [], {}
+        for k, s in enumerate(sources):
+            label, src = s if isinstance(s, tuple) else (f"cell {k + 1}", s)
+            try:
+                t = ast.parse(src)
+            except (SyntaxError, ValueError):
+                continue
+            self.trees.append(t)
+            for node in t.body:
+                self.where[id(node)] = label
+        self.top_defs: dict[str, ast.AST] = {}
+        self.top_other: list[ast.AST] = []
+        for t in self.trees:
+            for node in t.body:
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                    self.top_defs[node.name] = node
+                else:
+                    self.top_other.append(node)
+        self.binders: dict[str, list] = {}
+        for node in self.top_other:
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                continue
+            for n in ast.walk(node):
+                if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
+                    self.binders.setdefault(n.id, []).append(node)
+        self._facts: dict[int, tuple] = {}
+
+    def facts(self, node) -> tuple:
+        """(names used, alias bindings, references) of one top-level statement. A reference is
+        ``(kind, root, rest, line)``: kind "abs" (an import: ``root`` is the whole dotted name), "name" (a dotted
+        chain whose first name goes through the aliases) or "import-call" (``__import__``/``import_module``
+        of the constant ``rest``, called through the chain ``root``)."""
+        got = self._facts.get(id(node))
+        if got is not None:
+            return got
+        names, aliases, refs = [], [], []
+        for n in ast.walk(node):
+            if isinstance(n, ast.Name):
+                names.append(n.id)
+            if isinstance(n, ast.Import):
+                for a in n.names:
+                    aliases.append((a.asname or a.name.split(".")[0], a.name if a.asname else a.name.split(".")[0]))
+                    refs.append(("abs", a.name, "", n.lineno))
+            elif isinstance(n, ast.ImportFrom) and n.module:
+                for a in n.names:
+                    if not n.level:
+                        aliases.append((a.asname or a.name, f"{n.module}.{a.name}"))
+                    refs.append(("abs", f"{n.module}.{a.name}", "", n.lineno))
+            elif isinstance(n, (ast.Attribute, ast.Name)) or (isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+                                                              and n.func.id == "getattr"):
+                chain = _chain(n)
+                if chain:
+                    refs.append(("name", chain[0], chain[1], n.lineno))
+            if (isinstance(n, ast.Call) and n.args and isinstance(n.args[0], ast.Constant)
+                    and isinstance(n.args[0].value, str)):
+                chain = _chain(n.func)
+                refs.append(("import-call", chain, n.args[0].value, n.lineno))
+        got = self._facts[id(node)] = (names, aliases, refs)
+        return got
+
+
+def _chain(node) -> tuple[str, str] | None:
+    """``(first name, the rest dotted)`` of an attribute chain (``getattr(obj, "const")`` links included)."""
     parts = []
     while True:
         if isinstance(node, ast.Attribute):
@@ -36,23 +105,19 @@ def _dotted(node, aliases) -> str | None:
             parts.append(node.args[1].value)
             node = node.args[0]
         elif isinstance(node, ast.Name):
-            parts.append(aliases.get(node.id, node.id))
-            return ".".join(reversed(parts))
+            return node.id, ".".join(reversed(parts))
         else:
             return None
 
 
-def _imports(nodes) -> dict[str, str]:
-    aliases = {}
-    for node in nodes:
-        for n in ast.walk(node):
-            if isinstance(n, ast.Import):
-                for a in n.names:
-                    aliases[a.asname or a.name.split(".")[0]] = a.name if a.asname else a.name.split(".")[0]
-            elif isinstance(n, ast.ImportFrom) and n.module and not n.level:
-                for a in n.names:
-                    aliases[a.asname or a.name] = f"{n.module}.{a.name}"
-    return aliases
+def _resolved(chain, aliases) -> str:
+    root = aliases.get(chain[0], chain[0])
+    return f"{root}.{chain[1]}" if chain[1] else root
+
+
+@functools.lru_cache(maxsize=16)
+def _parsed(sources: tuple) -> _Parsed:
+    return _Parsed(sources)
 
 
 def forbidden_uses(sources: list, functions, forbidden, *, anywhere: bool = False) -> list[str]:
@@ -67,47 +132,23 @@ def forbidden_uses(sources: list, functions, forbidden, *, anywhere: bool = Fals
     sandbox reports the syntax error).
     """
     forbidden = tuple(forbidden) + ALWAYS_FORBIDDEN
-    trees, where = [], {}
-    for k, s in enumerate(sources):
-        label, src = s if isinstance(s, tuple) else (f"cell {k + 1}", s)
-        try:
-            t = ast.parse(src)
-        except (SyntaxError, ValueError):
-            continue
-        trees.append(t)
-        for node in t.body:
-            where[id(node)] = label
-    top_defs: dict[str, ast.AST] = {}
-    top_other: list[ast.AST] = []
-    for t in trees:
-        for node in t.body:
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                top_defs[node.name] = node
-            else:
-                top_other.append(node)
-    binders: dict[str, list] = {}
-    for node in top_other:
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            continue
-        for n in ast.walk(node):
-            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
-                binders.setdefault(n.id, []).append(node)
+    p = _parsed(tuple(sources))
     reach, todo, seen, used_stmts = [], list(functions), set(), []
     while todo:
         name = todo.pop()
         if name in seen:
             continue
         seen.add(name)
-        nodes = ([top_defs[name]] if name in top_defs else []) + binders.get(name, [])
+        nodes = ([p.top_defs[name]] if name in p.top_defs else []) + p.binders.get(name, [])
         for node in nodes:
             if node in reach or node in used_stmts:
                 continue
-            (reach if node is top_defs.get(name) else used_stmts).append(node)
-            todo += [n.id for n in ast.walk(node) if isinstance(n, ast.Name)]
+            (reach if node is p.top_defs.get(name) else used_stmts).append(node)
+            todo += p.facts(node)[0]
     scan = reach + used_stmts
     if anywhere:
-        scan = [n for t in trees for n in t.body]
-    aliases = _imports(top_other + reach)
+        scan = [n for t in p.trees for n in t.body]
+    aliases = dict(a for node in p.top_other + reach for a in p.facts(node)[1])
     hits: list[str] = []
 
     def hit(what: str, line: int):
@@ -118,22 +159,12 @@ def forbidden_uses(sources: list, functions, forbidden, *, anywhere: bool = Fals
                 hits.append(msg)
 
     for node in scan:
-        label = where.get(id(node), "a cell")
-        for n in ast.walk(node):
-            if isinstance(n, ast.Import):
-                for a in n.names:
-                    hit(a.name, n.lineno)
-            elif isinstance(n, ast.ImportFrom) and n.module:
-                for a in n.names:
-                    hit(f"{n.module}.{a.name}", n.lineno)
-            elif isinstance(n, (ast.Attribute, ast.Name)) or (isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
-                                                              and n.func.id == "getattr"):
-                d = _dotted(n, aliases)
-                if d:
-                    hit(d, n.lineno)
-            if (isinstance(n, ast.Call) and n.args and isinstance(n.args[0], ast.Constant)
-                    and isinstance(n.args[0].value, str)):
-                fn = _dotted(n.func, aliases) or ""
-                if fn.split(".")[-1] in ("__import__", "import_module"):
-                    hit(n.args[0].value, n.lineno)
+        label = p.where.get(id(node), "a cell")
+        for kind, root, rest, line in p.facts(node)[2]:
+            if kind == "abs":
+                hit(root, line)
+            elif kind == "name":
+                hit(_resolved((root, rest), aliases), line)
+            elif (_resolved(root, aliases) if root else "").split(".")[-1] in ("__import__", "import_module"):
+                hit(rest, line)
     return hits

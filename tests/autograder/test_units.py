@@ -120,3 +120,51 @@ def test_find_submissions_layouts(tmp_path):
     assert all(s.problem and "x/carl.ipynb" in s.problem and "y/carl.ipynb" in s.problem for s in both)
     with pytest.raises(FileNotFoundError, match="submited"):
         find_submissions([str(tmp_path / "submited")], "02_rnn")
+
+
+def test_forbidden_scan_of_one_submission_is_the_same_in_any_order():
+    """The scan parses a submission's cells once for all its checks: one check's imports never become
+    another's aliases, whichever check is scanned first."""
+    src = [("cell 1", "def g():\n    from torch import nn as T\n    return T\n"),
+           ("cell 2", "def h(T):\n    return T.LSTM(2, 3)\n")]
+    first = [forbidden_uses(src, fns, ("torch.nn.LSTM",)) for fns in (("g", "h"), ("h",))]
+    again = [forbidden_uses(list(src), fns, ("torch.nn.LSTM",)) for fns in (("h",), ("g", "h"))][::-1]
+    assert first == again and first[1] == [] and any("torch.nn.LSTM" in u for u in first[0]), first
+
+
+_EVALUATIONS = [0]
+
+
+def _tanh_loss(x, dout):
+    def loss():
+        _EVALUATIONS[0] += 1
+        return float(np.sum(np.tanh(x) * dout))
+    return loss
+
+
+def test_gradient_checks_share_the_centred_differences_of_one_input():
+    """The reference's gradient check and every submission's on the same input evaluate the loss once between
+    them; a wrong gradient still fails from the shared differences, and another input is differenced anew."""
+    from autograder.checks._helpers import gradcheck_flags
+    rng = np.random.default_rng(0)
+    x, dout = rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
+    good = (1 - np.tanh(x) ** 2) * dout
+    n0 = _EVALUATIONS[0]
+    assert gradcheck_flags(_tanh_loss(x, dout), (x,), (good,)).tolist() == [1.0]
+    assert _EVALUATIONS[0] - n0 == 2 * x.size
+    x2, d2 = x.copy(), dout.copy()   # the same values in other arrays: the same case of another submission
+    assert gradcheck_flags(_tanh_loss(x2, d2), (x2,), (good,)).tolist() == [1.0]
+    with pytest.raises(AssertionError, match="output 0 differs"):
+        gradcheck_flags(_tanh_loss(x2, d2), (x2,), (good * 1.01,))
+    assert _EVALUATIONS[0] - n0 == 2 * x.size
+    x3 = x + 0.5
+    with pytest.raises(AssertionError):
+        gradcheck_flags(_tanh_loss(x3, dout), (x3,), (good,))
+    assert _EVALUATIONS[0] - n0 == 4 * x.size
+    state = {"scale": 1.0}   # a loss over anything but arrays and numbers is differenced every time
+
+    def scaled():
+        return float(np.sum(np.tanh(x) * dout)) * state["scale"]
+    gradcheck_flags(scaled, (x,), (good,))
+    state["scale"] = 2.0
+    gradcheck_flags(scaled, (x,), (2 * good,))

@@ -20,6 +20,13 @@ While a call runs, every name of its ``forbidden`` list is absent: attributes th
 object are replaced, in every loaded module, by a tripwire that raises and records the use, whatever the
 spelling (``getattr(torch.nn, "LSTM" + "Cell")`` finds the tripwire); whole modules the whole assignment
 forbids are refused at import, and calls into a forbidden module are seen by a profile hook.
+
+Where an object is bound comes from an index of every loaded module's bindings (:func:`index_bindings`),
+taken once per interpreter: by the zygote before its first fork, so a submission's process looks its targets
+up instead of walking some 50,000 bindings (and copying the pages they live on) on every call; modules loaded
+after the index are walked in full on every call. A binding that code of the submission itself adds to an
+already indexed module after that is not replaced, as one in its own globals never was: the profile hook
+still records each call of a forbidden function or method, and the static scan reads the source.
 """
 
 from __future__ import annotations
@@ -105,16 +112,23 @@ class _Absent:
                 code = getattr(getattr(v, "__func__", v), "__code__", None)
                 if code is not None:
                     codes.add(code)
-        ids = targets.keys()
-        for mod in list(sys.modules.values()) if targets else ():  # every binding of a forbidden object
-            d = getattr(mod, "__dict__", None)
-            if type(d) is not dict or ids.isdisjoint(map(id, list(d.values()))):  # most modules: one C loop
-                continue
-            for k, v in list(d.items()):
-                hit = targets.get(id(v))
-                if hit is not None and hit[1] is v:
-                    self.saved.append((d, k, v))
-                    d[k] = _Tripwire(hit[0], self.guard.hits)
+        if targets:  # every binding of a forbidden object: looked up in the index, walked in newer modules
+            index, indexed = _bindings()
+            for tid, (name, obj) in targets.items():
+                for modname, k in index.get(tid, ()):
+                    mod = sys.modules.get(modname)
+                    d = getattr(mod, "__dict__", None) if mod is indexed.get(modname) else None
+                    if type(d) is dict and d.get(k) is obj:
+                        self._replace(d, k, obj, name)
+            ids = targets.keys()
+            for modname, mod in list(sys.modules.items()):
+                d = getattr(mod, "__dict__", None)
+                if indexed.get(modname) is mod or type(d) is not dict or ids.isdisjoint(map(id, list(d.values()))):
+                    continue
+                for k, v in list(d.items()):
+                    hit = targets.get(id(v))
+                    if hit is not None and hit[1] is v:
+                        self._replace(d, k, v, hit[0])
         if targets or prefixes:
             prefixes, hits = tuple(prefixes), self.guard.hits
 
@@ -134,12 +148,65 @@ class _Absent:
             self.hooked = True
         return self
 
+    def _replace(self, d: dict, k, v, name: str) -> None:
+        self.saved.append((d, k, v))
+        d[k] = _Tripwire(name, self.guard.hits)
+
     def __exit__(self, *exc):
         if self.hooked:
             sys.setprofile(None)
         for d, k, v in reversed(self.saved):
             d[k] = v
         return False
+
+
+_INDEX: tuple[dict, dict] | None = None
+
+
+def index_bindings() -> None:
+    """Take the index of where each object is bound: ``id(value) -> [(module name, key)]`` over the
+    dictionaries of the modules loaded now, with those modules (name -> module, kept so that none is taken
+    for another)."""
+    global _INDEX
+    index, modules = {}, {}
+    for name, mod in list(sys.modules.items()):
+        d = getattr(mod, "__dict__", None)
+        if type(d) is not dict:
+            continue
+        modules[name] = mod
+        for k, v in d.items():
+            index.setdefault(id(v), []).append((name, k))
+    _INDEX = (index, modules)
+
+
+def _bindings() -> tuple[dict, dict]:
+    if _INDEX is None:  # a sandbox without a zygote: taken at its first call that forbids an object
+        index_bindings()
+    return _INDEX
+
+
+def warm() -> None:
+    """What the zygote does before its first fork, so that no submission's process repeats it: torch's first
+    forward and backward through a module (on the CPU: CUDA must not be initialised before a fork; no random
+    number is drawn), the index of bindings, and a GC freeze (no collection in a child walks, and so copies,
+    the pages of the zygote's objects)."""
+    import ast  # noqa: F401 - imported by exec_cells and calls: loaded before the index is taken
+    import gc
+    import types  # noqa: F401
+    import warnings  # noqa: F401
+    if "torch" in sys.modules:
+        import torch
+
+        class _Warm(torch.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.weight = torch.nn.Parameter(torch.zeros(2, 2))
+
+            def forward(self, x):
+                return torch.tanh(x @ self.weight)
+        torch_module_grads(_Warm, (), {"weight": np.eye(2)}, (np.ones((1, 2)),), (np.ones((1, 2)),), device="cpu")
+    index_bindings()
+    gc.freeze()
 
 
 def _resolve(dotted: str):
@@ -382,6 +449,7 @@ def main() -> None:
     if header.get("zygote"):
         import zygote
         zygote.preload()
+        warm()
         os.close(wfd)            # fds 3 and 4 were the one socket
         wire.Channel(rfd, rfd).send({"op": "started", "t": time.monotonic(), "pid": os.getpid()})
         zygote.serve(rfd, header["zygote"], _serve_child)

@@ -49,6 +49,7 @@ import time
 import uuid
 import dataclasses
 from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
 
 from . import wire
 from .spec import Callback
@@ -872,8 +873,21 @@ def _zygote_for(torch: bool, limits: Limits) -> _Zygote:
             return z
         if z is not None:
             z.close()
-        z = _zygotes[key] = _Zygote(bool(torch), limits)
+        z = _zygotes[key] = _start_zygote(bool(torch), limits)
         return z
+
+
+_starter = None
+
+
+def _start_zygote(torch: bool, limits: Limits) -> _Zygote:
+    """A new zygote, started by one thread that lives as long as the process: bubblewrap's
+    ``--die-with-parent`` (``PR_SET_PDEATHSIG``) fires when the *thread* that started it ends, so a zygote
+    started by a short-lived thread (the canary's) would be killed with it."""
+    global _starter
+    if _starter is None:
+        _starter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="zygote-starter")
+    return _starter.submit(_Zygote, torch, limits).result()
 
 
 def _drop_zygote(torch: bool, limits: Limits) -> None:

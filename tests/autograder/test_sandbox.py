@@ -258,6 +258,45 @@ def test_forbidden_api_is_absent_whatever_the_spelling():
 
 
 @needs_full
+@pytest.mark.parametrize("zygote", [True, False])
+def test_forbidden_objects_are_absent_from_indexed_and_later_modules(monkeypatch, zygote):
+    """The tripwires come from the index of bindings the zygote takes before its first fork (taken at the
+    first such call without a zygote), and from walking every module loaded after it; the objects are back
+    once the call returns."""
+    monkeypatch.setattr(sandbox, "ZYGOTE", zygote)
+    src = ("import sys, types, torch\n"
+           "late = types.ModuleType('late_module')\n"
+           "late.Cell = torch.nn.LSTMCell\n"
+           "sys.modules['late_module'] = late\n"
+           "def f():\n"
+           "    import late_module\n"
+           "    return [type(o).__name__ for o in (torch.nn.LSTMCell, torch.nn.modules.rnn.LSTMCell, late_module.Cell)]\n")
+    with Sandbox(Limits(wall_s=60), torch=True) as sb:
+        sb.exec_cells([("cell 1", src, False)])
+        assert sb.call("f", (), forbidden=("torch.nn.LSTMCell",)) == ["_Tripwire"] * 3
+        assert sb.call("f", ()) == ["type"] * 3
+        assert sb.call("f", (), forbidden=("torch.nn.LSTMCell",)) == ["_Tripwire"] * 3
+
+
+@needs_full
+def test_a_zygote_outlives_the_thread_that_started_it():
+    """bubblewrap's --die-with-parent fires when the thread that started it ends: a zygote started while the
+    canary runs in its own thread must still serve the submissions after it."""
+    import threading
+    sandbox.release_zygotes()
+    t = threading.Thread(target=lambda: Sandbox(Limits(wall_s=20)).start().close())
+    t.start()
+    t.join()
+    time.sleep(0.5)
+    (z,) = sandbox._zygotes.values()
+    assert z.alive()
+    with Sandbox(Limits(wall_s=20)) as sb:
+        sb.exec_cells([("cell 1", "def f():\n    return 1\n", False)])
+        assert sb.call("f", ()) == 1
+    assert next(iter(sandbox._zygotes.values())) is z and z.alive()
+
+
+@needs_full
 def test_hidden_exception_text_never_comes_back():
     src = "def f(x):\n    raise type('H' + repr(x.tolist()), (Exception,), {})(repr(x.tolist()))\n"
     _, exc = _run(src, args=(np.array([0.123456789]),), reveal=False)

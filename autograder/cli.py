@@ -77,7 +77,7 @@ def _grade(a) -> int:
 
     def run_canary():
         try:
-            engine.canary(plan)
+            engine.canary(plan, pool)
         except BaseException as exc:  # noqa: BLE001 - re-raised below, in the main thread
             canary_error.append(exc)
     # autograded/ notebooks when writing the course's own gradebook (no --db), or when asked

@@ -191,7 +191,6 @@ class Plan:
     checks: list
     secret: str
     visible_only: bool
-    reference_sources: dict
     limits: Limits
     unsafe: bool = False
     torch: bool = False
@@ -200,6 +199,23 @@ class Plan:
     custom_checks: bool = False
     _expected: dict = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _reference_sources: dict | None = None
+
+    @property
+    def reference_sources(self) -> dict:
+        """function name -> the reference's source, for the copy detection; read when first needed, so that a
+        process that only hands submissions to worker processes never imports the reference (nor torch)."""
+        with self._lock:
+            if self._reference_sources is None:
+                refsrc = {}
+                for check in self.checks:
+                    for f, fn in reference_namespace(check).ns.items():
+                        try:
+                            refsrc[f] = inspect.getsource(fn)
+                        except (OSError, TypeError):
+                            pass
+                self._reference_sources = refsrc
+            return self._reference_sources
 
     @classmethod
     def build(cls, assignment: str, *, source_dir: str | None = None, secret: str | None = None,
@@ -211,18 +227,11 @@ class Plan:
         checks = list(checks) if checks is not None else chapter_checks(assignment)
         checks = [c for c in checks if c.id in template.test_points]
         secret = course_secret() if secret is None else secret
-        refsrc = {}
-        for check in checks:
-            for f, fn in reference_namespace(check).ns.items():
-                try:
-                    refsrc[f] = inspect.getsource(fn)
-                except (OSError, TypeError):
-                    pass
         torch = any(not any(f == "torch" for f in c.forbidden) for c in checks)
         always = set(ALWAYS_FORBIDDEN)
         if checks:
             always |= set.intersection(*[{f for f in c.forbidden if "." not in f} for c in checks])
-        return cls(assignment, template, checks, secret, visible_only, refsrc, limits, unsafe, torch,
+        return cls(assignment, template, checks, secret, visible_only, limits, unsafe, torch,
                    tuple(sorted(always)), source_dir, custom)
 
     def cases_for(self, student: str) -> list:
@@ -501,9 +510,13 @@ def _worker_init(assignment: str, spec: dict) -> None:
 
 
 def _worker_warm() -> None:
-    """A worker's zygote, started before its first submission arrives."""
+    """A worker's zygote, started before its first submission arrives, while this process imports the
+    reference (and torch) for its copy detection and expected outputs."""
     from .sandbox import warm
-    warm(_worker_plan.torch, _worker_plan.limits)
+    zygote = threading.Thread(target=warm, args=(_worker_plan.torch, _worker_plan.limits), name="warm")
+    zygote.start()
+    _worker_plan.reference_sources  # noqa: B018 - read now, not on the first submission
+    zygote.join()
 
 
 def _worker_grade(sub: Submission) -> Result:
@@ -513,11 +526,22 @@ def _worker_grade(sub: Submission) -> Result:
 CANARY = "instructor (canary)"
 
 
-def canary(plan: Plan) -> Result:
+def _worker_canary() -> Result:
+    return canary(_worker_plan)
+
+
+def canary(plan: Plan, pool=None) -> Result:
     """Grade the instructor's own notebook in the same sandbox, with the same secret and limits, before
     anyone else; raises ValueError naming the first check that did not give full marks, and why. A broken
     machine (an install the sandbox cannot see, a limit too tight for the reference) then stops the run
-    instead of scoring every student 0."""
+    instead of scoring every student 0. With ``pool`` (from :func:`process_pool`) it runs in one of the
+    worker processes, in the zygote that the submissions will use, and this process starts none."""
+    if pool is not None:
+        from concurrent.futures.process import BrokenProcessPool
+        try:
+            return pool.submit(_worker_canary).result()
+        except BrokenProcessPool as exc:
+            raise ValueError(f"the grader's worker processes did not start ({exc})") from None
     res = grade_one(plan, Submission(CANARY, plan.template.path))
     for c in res.checks:
         if c.score < c.max_score - 1e-9:

@@ -23,6 +23,7 @@ import json
 import os
 import stat
 
+import nbgrader.api as _nbgrader_api
 import sqlalchemy as sa
 from nbgrader.api import Comment, Grade, Gradebook, MissingEntry, SubmittedAssignment, SubmittedNotebook
 
@@ -103,12 +104,41 @@ def normalise_url(url: str) -> str:
     return url
 
 
+def alembic_head() -> str:
+    """The revision ``nbgrader.api.get_alembic_version`` returns (the head of nbgrader's migrations, which
+    ``Gradebook()`` stamps a new database with), read in this process from nbgrader's migration folder
+    instead of by running ``alembic heads`` (seconds: a new interpreter importing alembic). nbgrader's own
+    function if alembic's API gives nothing."""
+    try:
+        from alembic.config import Config
+        from alembic.script import ScriptDirectory
+        from nbgrader.dbutil import ALEMBIC_DIR
+        cfg = Config()
+        cfg.set_main_option("script_location", ALEMBIC_DIR)
+        head = ScriptDirectory.from_config(cfg).get_current_head()
+    except Exception:  # noqa: BLE001 - any change in either package: nbgrader's way
+        head = None
+    return head or _nbgrader_alembic_version()
+
+
+_nbgrader_alembic_version = _nbgrader_api.get_alembic_version
+
+
+def _open(db_url: str, course_id: str) -> Gradebook:
+    """nbgrader's ``Gradebook``, with :func:`alembic_head` in place of ``get_alembic_version`` while it opens."""
+    _nbgrader_api.get_alembic_version = alembic_head
+    try:
+        return Gradebook(db_url, course_id=course_id)
+    finally:
+        _nbgrader_api.get_alembic_version = _nbgrader_alembic_version
+
+
 class GradebookWriter:
     """Open nbgrader's gradebook at ``db_url`` (``sqlite:///…`` or ``postgresql://…``) for one assignment."""
 
     def __init__(self, db_url: str, template: Template, assignment: str, course_id: str = "rnnbook",
                  late_plugin=None, inbound: str | None = None):
-        self.gb = Gradebook(normalise_url(db_url), course_id=course_id)
+        self.gb = _open(normalise_url(db_url), course_id)
         self.assignment = assignment
         self.late_plugin = late_plugin
         self.inbound = inbound   # the exchange's inbound folder of this course, if there is one

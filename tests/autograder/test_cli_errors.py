@@ -52,12 +52,17 @@ def test_version_help_and_check_summary():
     assert out.returncode == 0 and out.stdout.strip().splitlines()[-1].endswith("visible points")
 
 
-def test_the_canary_stops_the_run_before_any_student_is_graded(tmp_path):
+@pytest.mark.parametrize("copies", [1, 8])
+def test_the_canary_stops_the_run_before_any_student_is_graded(tmp_path, copies):
     """The instructor's notebook is graded first, in the same sandbox and limits: if it cannot score full
     marks (here a 3 MiB memory limit: the submission's own pages, the warm interpreter's are not counted),
     nobody is graded and the error names the check and why. (The gradebook opens while the canary runs: it may
-    exist, with no submission in it.)"""
-    out, _ = _cli("grade", "02_rnn", SOLUTION, "--db", f"sqlite:///{tmp_path / 'gb.db'}", "--memory", "3")
+    exist, with no submission in it.) With 8 submissions on 2 workers the canary runs in a worker process."""
+    import shutil
+    for k in range(copies):
+        shutil.copy(SOLUTION, tmp_path / f"s{k}.ipynb")
+    out, _ = _cli("grade", "02_rnn", *sorted(str(p) for p in tmp_path.glob("*.ipynb")), "--workers", "2",
+                  "--db", f"sqlite:///{tmp_path / 'gb.db'}", "--memory", "3")
     assert out.returncode == 2 and "instructor's solution" in out.stderr and "ch02_" in out.stderr
     assert "memory limit" in out.stderr
     if (tmp_path / "gb.db").exists():

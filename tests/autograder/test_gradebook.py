@@ -98,3 +98,18 @@ def test_kill_9_resumes_without_duplicates(tmp_path):
         assert [s.score for s in gb.assignment_submissions("02_rnn")] == [12.0] * 6
     finally:
         gb.close()
+
+
+def test_a_new_gradebook_is_stamped_with_nbgrader_s_alembic_head(tmp_path, monkeypatch):
+    """The head read in-process is the one nbgrader's ``alembic heads`` subprocess prints, and a gradebook the
+    grader creates carries it, as one ``nbgrader`` creates does."""
+    import nbgrader.api
+
+    from autograder.gradebook import _open, alembic_head
+    monkeypatch.setenv("PATH", os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
+    head = nbgrader.api.get_alembic_version()
+    assert alembic_head() == head and len(head) >= 8
+    _open(f"sqlite:///{tmp_path / 'new.db'}", "course").close()
+    with sqlite3.connect(tmp_path / "new.db") as db:
+        assert db.execute("SELECT version_num FROM alembic_version").fetchall() == [(head,)]
+    assert nbgrader.api.get_alembic_version() == head   # nbgrader's own function is back in place

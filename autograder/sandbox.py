@@ -713,6 +713,7 @@ class Sandbox:
                 sync[str(k)] = sorted(cb.sync)
             return k
         spec, payload = wire.encode(tuple(args), callback=register)
+        budget = 16 * _elements(args) + 65536   # what one callback's arguments may hold (array elements, bytes)
         hdr = {"op": op, "fn": fn, "args": spec, "forbidden": list(forbidden), "reveal": bool(reveal),
                "return_args": bool(return_args), "sync": sync}
         if dtype:
@@ -725,7 +726,7 @@ class Sandbox:
             header, payload = self._recv()
             kind = header.get("op")
             if kind == "callback":
-                self._serve_callback(cbs, header, payload)
+                self._serve_callback(cbs, header, payload, budget)
                 continue
             forb = header.get("forbidden")
             # only the names this call forbade can come back: the list lives in the student's process, so
@@ -748,7 +749,7 @@ class Sandbox:
                 self._end("the submission's process sent malformed data")
             return value if return_args else value[0]
 
-    def _serve_callback(self, cbs, header, payload):
+    def _serve_callback(self, cbs, header, payload, budget):
         k = header.get("id")
         cb = cbs.get(k) if type(k) is int else None
         try:
@@ -757,6 +758,8 @@ class Sandbox:
             value = wire.decode(header.get("value"), payload, handle=wire.Handle)
             if type(value) is not tuple or len(value) != 2 or type(value[0]) is not tuple:
                 raise wire.WireError("malformed callback")
+            if _elements(value[0]) > budget:   # the grader computes on no more than the call's own inputs
+                raise wire.WireError("callback arguments larger than the call's")
             args, synced = value
             import numpy as np
             for pos, got in zip(sorted(cb.sync), synced):
@@ -774,6 +777,22 @@ class Sandbox:
             self._end("the submission's process sent malformed data")
         except Exception as exc:  # noqa: BLE001 - the grader's callback refused (e.g. over budget)
             self._send({"op": "error", "message": f"{type(exc).__name__}: {exc}"[:300]})
+
+
+def _elements(value) -> int:
+    """How much data ``value`` holds: array elements and string or bytes lengths, through tuples, lists and
+    dicts. One callback's arguments may hold at most 16 times what the call's own arguments held (and 65,536
+    at least), or the sandbox ends: the grader's work on one callback (a loss and its gradients on the
+    parameters the student passes) is bounded by the case's size, not by the channel's 64 MiB."""
+    if hasattr(value, "size") and hasattr(value, "shape"):
+        return int(value.size)
+    if isinstance(value, (str, bytes)):
+        return len(value)
+    if isinstance(value, dict):
+        return sum(_elements(k) + _elements(v) for k, v in value.items())
+    if isinstance(value, (tuple, list)):
+        return len(value) + sum(_elements(v) for v in value)
+    return 1
 
 
 class _Zygote:

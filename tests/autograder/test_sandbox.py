@@ -297,6 +297,26 @@ def test_a_zygote_outlives_the_thread_that_started_it():
 
 
 @needs_full
+def test_a_callback_never_computes_on_arrays_larger_than_the_call_s():
+    """A grader function passed to the student's code (a loss and its gradients) runs on what the student's
+    code passes it; arguments far larger than the call's own inputs end the sandbox before the grader
+    computes anything on them."""
+    src = ("import numpy as np\n"
+           "def f(loss, x):\n"
+           "    return loss(x), loss(np.zeros((2000, 2000)))\n")
+    seen = []
+
+    def loss(a):
+        seen.append(np.shape(a))
+        return float(np.sum(a))
+    with Sandbox(Limits(wall_s=20)) as sb:
+        sb.exec_cells([("cell 1", src, False)])
+        with pytest.raises(SandboxError, match="malformed"):
+            sb.call("f", (loss, np.ones(10)))
+    assert seen == [(10,)]
+
+
+@needs_full
 def test_hidden_exception_text_never_comes_back():
     src = "def f(x):\n    raise type('H' + repr(x.tolist()), (Exception,), {})(repr(x.tolist()))\n"
     _, exc = _run(src, args=(np.array([0.123456789]),), reveal=False)

@@ -16,4 +16,5 @@ from .multihead import *  # noqa: F401,F403
 from .scan import *  # noqa: F401,F403
 from .logscan import *  # noqa: F401,F403
 from .transformer import *  # noqa: F401,F403
+from .dropout import *  # noqa: F401,F403
 from . import decode  # noqa: F401  (greedy_decode, beam_search: the twins of rnnbook.numpy's, by module)

@@ -8,6 +8,7 @@ float64 normal array from a case's generator. :data:`EXPECTED` holds the literal
 from __future__ import annotations
 
 import collections
+import hashlib
 import math
 import threading
 
@@ -75,10 +76,10 @@ _NUMERIC_LOCK = threading.Lock()
 
 
 def _digest(values, out) -> bool:
-    """Feed ``values`` (arrays, numbers, strings, None, tuples and lists of them) into the hash ``out``;
-    False for anything else."""
+    """Feed ``values`` (numeric arrays, numbers, strings, None, tuples and lists of them) into the hash
+    ``out``; False for anything else."""
     for v in values:
-        if isinstance(v, np.ndarray):
+        if isinstance(v, np.ndarray) and v.dtype.kind in "biufc":
             out.update(f"a{v.dtype.str}{v.shape}".encode())
             out.update(np.ascontiguousarray(v).tobytes())
         elif isinstance(v, (tuple, list)):
@@ -97,7 +98,6 @@ def _numerical_gradients(f, arrays, h: float) -> list:
     own NumPy loss (its code, and the arrays and numbers it closes over, decide its value), so the reference's
     gradient check and every submission's on the same case (a visible case is everyone's) share one result.
     A function that closes over anything else is computed every time."""
-    import hashlib
     key = hashlib.blake2b(digest_size=16)
     cells = [c.cell_contents for c in (getattr(f, "__closure__", None) or ())]
     code = getattr(f, "__code__", None)

@@ -452,7 +452,6 @@ def main() -> None:
         torch.set_num_threads(1)
     if header.get("zygote"):
         import zygote
-        zygote.preload()
         warm()
         os.close(wfd)            # fds 3 and 4 were the one socket
         wire.Channel(rfd, rfd).send({"op": "started", "t": time.monotonic(), "pid": os.getpid()})

@@ -205,22 +205,28 @@ def capabilities() -> Capabilities:
         return _caps
 
 
-_seccomp_files: dict[bool, str] = {}
+_seccomp_files: dict[str, str] = {}
+# what each filter adds to or lets through of SECCOMP_DENY: the zygote's lets ``unshare`` and ``mount`` through
+# (its children isolate themselves with them); a zygote child's refuses pidfds too (one opened from /proc/<pid>
+# could signal the zygote)
+_SECCOMP_KINDS = {"sandbox": ((), ()), "zygote": ((), ("unshare", "mount")),
+                  "zygote-child": (("pidfd_open", "pidfd_send_signal", "pidfd_getfd"), ())}
 
 
-def _seccomp_bpf(zygote: bool = False) -> str | None:
-    """A BPF program file for bwrap's ``--seccomp``, written once per process. The zygote's lets ``unshare``
-    and ``mount`` through: its children isolate themselves with them, then load :data:`SECCOMP_DENY` whole
-    (autograder/zygote.py) before any student code runs."""
-    cached = _seccomp_files.get(zygote)
+def _seccomp_bpf(kind: str = "sandbox") -> str | None:
+    """A BPF program file, written once per process: for bwrap's ``--seccomp`` (``sandbox``, ``zygote``), or
+    the one a zygote's child loads whole after isolating itself and before any student code runs
+    (``zygote-child``; autograder/zygote.py)."""
+    cached = _seccomp_files.get(kind)
     if cached and os.path.exists(cached):
         return cached
     import errno
 
     import pyseccomp as sc
+    extra, allowed = _SECCOMP_KINDS[kind]
     f = sc.SyscallFilter(sc.ALLOW)
-    for name in SECCOMP_DENY:
-        if zygote and name in ("unshare", "mount"):
+    for name in SECCOMP_DENY + extra:
+        if name in allowed:
             continue
         try:
             f.add_rule(sc.ERRNO(errno.EPERM), name)
@@ -237,7 +243,7 @@ def _seccomp_bpf(zygote: bool = False) -> str | None:
     fd, path = tempfile.mkstemp(prefix="autograder-seccomp-", suffix=".bpf")
     with os.fdopen(fd, "wb") as out:
         f.export_bpf(out)
-    _seccomp_files[zygote] = path
+    _seccomp_files[kind] = path
     atexit.register(lambda: os.path.exists(path) and os.unlink(path))
     return path
 
@@ -534,7 +540,7 @@ class Sandbox:
                                     f"import sys, os; os.chdir({self.work!r}); sys.path.insert(0, {drv!r}); "
                                     "import driver; driver.main()"]
             if caps.seccomp and caps.bwrap:
-                cfg["seccomp"] = _seccomp_bpf(zygote=self._zygote_cfg is not None)
+                cfg["seccomp"] = _seccomp_bpf("zygote" if self._zygote_cfg is not None else "sandbox")
             # launch.py needs only the standard library: run it by its path, without site-packages (-S)
             self.proc = subprocess.Popen(
                 [sys.executable, "-I", "-S", LAUNCHER, json.dumps(cfg)],
@@ -803,8 +809,9 @@ class _Zygote:
         import socket
         own = dataclasses.replace(limits, memory_mb=max(limits.memory_mb, 3072 if torch else 768))
         self.sb = Sandbox(own, torch=torch, deadline=time.monotonic() + 10 ** 9)
-        self.sb._zygote_cfg = {"deny": list(SECCOMP_DENY), "clone_ns": CLONE_NS_FLAGS,
-                               "work_bytes": limits.file_mb << 20, "inodes": limits.inodes}
+        with open(_seccomp_bpf("zygote-child"), "rb") as f:
+            child_filter = f.read().hex()
+        self.sb._zygote_cfg = {"seccomp": child_filter, "work_bytes": limits.file_mb << 20, "inodes": limits.inodes}
         self.sb.start()
         self.sock = socket.socket(fileno=os.dup(self.sb._wfd))
         self.sock.settimeout(20)

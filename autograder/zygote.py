@@ -1,7 +1,7 @@
 """The zygote: one warm interpreter per grading thread, inside its own bubblewrap sandbox, that forks a fresh
 process for each submission, so that NumPy and torch are imported once per thread instead of once per
 submission. Copied into the sandbox beside :mod:`driver` and :mod:`wire`; imports only the standard library
-(and, through the driver, NumPy, torch and pyseccomp, all before the first fork).
+(and, through the driver, NumPy and torch, before the first fork).
 
 What a submission's process is, and why it cannot reach the zygote or another submission:
 
@@ -19,9 +19,9 @@ What a submission's process is, and why it cannot reach the zygote or another su
    fresh tmpfs too. It forks once more: the grandchild is PID 1 of a new PID namespace, where no pid names the
    zygote or another submission's process, so no signal, ``prlimit`` or scheduling call can reach them.
 4. The grandchild drops every capability (the new user namespace granted them; its bounding set is emptied
-   too), loads a second seccomp filter (the grader's list, with namespaces, mounts and pidfds refused: a pidfd
-   opened from ``/proc/<pid>`` could signal the zygote) on top of the sandbox's, and only then runs the
-   driver, which reads the submission's code.
+   too), loads a second seccomp filter, which the grader built and sent (the sandbox's list, with pidfds
+   refused too: a pidfd opened from ``/proc/<pid>`` could signal the zygote), on top of the sandbox's, and
+   only then runs the driver, which reads the submission's code.
 
 The zygote's own sandbox is the grader's usual one (an allow-list root, read-only; its own cgroup; uid
 ``nobody``; ``no_new_privs``), except that its seccomp filter lets ``unshare`` and ``mount`` through for step 3,
@@ -43,6 +43,7 @@ MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND = 1, 2, 4, 8, 32,
 LOCKED = {"nosuid": MS_NOSUID, "nodev": MS_NODEV, "noexec": MS_NOEXEC, "noatime": 1024, "nodiratime": 2048,
           "relatime": 1 << 21, "strictatime": 1 << 24}
 PR_SET_DUMPABLE, PR_CAPBSET_DROP, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 4, 24, 47, 4
+PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 22, 2
 WORK = "/tmp/.w"
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -178,24 +179,15 @@ def _drop_capabilities() -> None:
         raise OSError(f"capabilities left after dropping them: {eff}")
 
 
+class _SockFprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_char_p)]
+
+
 def _seccomp(cfg: dict) -> None:
-    import errno
-
-    import pyseccomp as sc
-    f = sc.SyscallFilter(sc.ALLOW)
-    for name in list(cfg["deny"]) + ["pidfd_open", "pidfd_send_signal", "pidfd_getfd"]:
-        try:
-            f.add_rule(sc.ERRNO(errno.EPERM), name)
-        except Exception:  # noqa: BLE001 - a syscall this kernel/arch does not have
-            pass
-    f.add_rule(sc.ERRNO(errno.ENOSYS), "clone3")
-    ns = int(cfg["clone_ns"])
-    for bit in range(17, 31):
-        if ns & (1 << bit):
-            f.add_rule(sc.ERRNO(errno.EPERM), "clone", sc.Arg(0, sc.MASKED_EQ, 1 << bit, 1 << bit))
-    f.load()
-
-
-def preload() -> None:
-    """What every child will need from the zygote's memory, imported before the first fork."""
-    import pyseccomp  # noqa: F401
+    """Load the grader's filter for a zygote's child (a BPF program, as bwrap loads its own; ``no_new_privs``
+    holds since bubblewrap set it): stacked on the sandbox's."""
+    prog = bytes.fromhex(cfg["seccomp"])
+    if not prog or len(prog) % 8:
+        raise OSError("no seccomp program for the child")
+    _check(_libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(_SockFprog(len(prog) // 8, prog)), 0, 0),
+           "prctl(PR_SET_SECCOMP)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import glob
 import os
 import subprocess
@@ -180,8 +181,8 @@ def test_nothing_survives_the_submission():
 def test_submissions_forked_by_one_zygote_share_nothing():
     """Two submissions forked by the same warm zygote: what the first leaves (files in its working folder, in
     /tmp and /dev/shm, a daemon) the second never sees; each sees only its own
-    processes (its own /proc, PID 1 of its own PID namespace), has no capability, and cannot signal anything
-    outside its namespace."""
+    processes (its own /proc, PID 1 of its own PID namespace), has no capability, cannot signal anything
+    outside its namespace, and cannot open a pidfd."""
     first = ("import os, subprocess\n"
              "def f():\n"
              "    open('left.txt', 'w').write('x')\n"
@@ -204,7 +205,12 @@ def test_submissions_forked_by_one_zygote_share_nothing():
               "        except OSError:\n"
               "            pass\n"
               "    cap = open('/proc/self/status').read().split('CapEff:')[1].split()[0]\n"
-              "    return seen, procs, hit, cap, os.getpid()\n")
+              "    try:\n"
+              "        os.pidfd_open(1)\n"
+              "        pidfd = 'opened'\n"
+              "    except OSError as exc:\n"
+              "        pidfd = exc.errno\n"
+              "    return seen, procs, hit, cap, os.getpid(), pidfd\n")
     hosts = []
     for src in (first, second):
         with Sandbox(Limits(wall_s=20)) as sb:
@@ -212,8 +218,9 @@ def test_submissions_forked_by_one_zygote_share_nothing():
             hosts.append(next(iter(sandbox._zygotes.values())).host)
             out = sb.call("f", ())
     assert hosts[0] == hosts[1], "both submissions came from one zygote"
-    seen, procs, hit, cap, pid = out
+    seen, procs, hit, cap, pid, pidfd = out
     assert seen == [] and procs == [1] and hit == [] and int(cap, 16) == 0 and pid == 1, out
+    assert pidfd == errno.EPERM, out   # the child's own filter refuses pidfds
     assert _ours_running("autograder-marker3") == []
 
 

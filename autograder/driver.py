@@ -31,11 +31,15 @@ still records each call of a forbidden function or method, and the static scan r
 
 from __future__ import annotations
 
+import ast
 import builtins
 import copy
+import gc
 import os
 import sys
 import time
+import types
+import warnings
 
 try:
     from . import wire
@@ -98,7 +102,6 @@ class _Absent:
         self.guard, self.forbidden, self.saved, self.hooked = guard, forbidden, [], False
 
     def __enter__(self):
-        import types
         targets, codes, prefixes = {}, set(), []
         for name in self.forbidden:
             obj = _resolve(name)
@@ -190,10 +193,6 @@ def warm() -> None:
     forward and backward through a module (on the CPU: CUDA must not be initialised before a fork; no random
     number is drawn), the index of bindings, and a GC freeze (no collection in a child walks, and so copies,
     the pages of the zygote's objects)."""
-    import ast  # noqa: F401 - imported by exec_cells and calls: loaded before the index is taken
-    import gc
-    import types  # noqa: F401
-    import warnings  # noqa: F401
     if "torch" in sys.modules:
         import torch
 
@@ -326,7 +325,6 @@ class Driver:
         return call
 
     def exec_cells(self, header):
-        import warnings
         self.guard = _Guard(tuple(header.get("always_forbidden", ())) + GRADER_PACKAGES)
         sys.meta_path.insert(0, self.guard)
         for name in [m for m in sys.modules if _is_under(m, self.guard.always)]:
@@ -336,8 +334,7 @@ class Driver:
         error = None
         for label, src, tolerant in header.get("cells", ()):
             if tolerant:  # the instructor's set-up: statement by statement, failures skipped (an import of
-                import ast  # the grader's package, absent here, must not stop the rest)
-                try:
+                try:      # the grader's package, absent here, must not stop the rest)
                     parts = [compile(ast.Module([st], []), f"<{label}>", "exec") for st in ast.parse(src).body]
                 except (SyntaxError, ValueError, RecursionError, MemoryError):
                     parts = []
@@ -365,7 +362,6 @@ class Driver:
                 "forbidden": sorted(set(self.guard.hits))}
 
     def call(self, header, payload):
-        import warnings
         sync = header.get("sync") or {}
         self.current_args = ()
 
